@@ -1,0 +1,385 @@
+//! The command line: `aicomply run` and `aicomply plugins list`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Severity;
+use crate::plugin::cache::ComponentCache;
+use crate::plugin::validate::OutputLimits;
+use crate::render::{Format, Renderer};
+use crate::report::Report;
+use crate::run::{self, Loader, Progress, ProgressFn, RunOptions};
+use crate::sandbox::Limits;
+use crate::terminal::{self, Style};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INCOMPLETE: i32 = 3;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above the --fail-on threshold
+  1  findings at or above the threshold
+  2  usage or configuration error (bad flag, unreadable target, broken template)
+  3  scan incomplete: a plugin failed (its checks are reported as errors);
+     takes precedence over 1, because the results do not cover everything";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "aicomply",
+    version,
+    about = "Check an AI service against a security baseline with sandboxed WebAssembly plugins",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a target with the embedded plugins (and --plugins) and write reports.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Inspect plugins.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PluginsCommand {
+    /// List plugins: id, version, domain, SHA-256, requested capabilities.
+    List(PluginSelection),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PluginSelection {
+    /// Also load every *.wasm component in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plugins: Option<PathBuf>,
+    /// Do not load the plugins embedded in the binary.
+    #[arg(long)]
+    pub no_embedded: bool,
+    /// Compiled-component cache directory [default: the user's cache dir].
+    #[arg(long, value_name = "DIR", env = "AICOMPLY_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile every plugin afresh and cache nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    None,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The directory to scan (a repository, an image's root filesystem, a copy of /etc).
+    #[arg(long, value_name = "PATH")]
+    pub target: PathBuf,
+    #[command(flatten)]
+    pub selection: PluginSelection,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "aicomply-report")]
+    pub out: PathBuf,
+    /// Report formats, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "html,md,json"
+    )]
+    pub format: Vec<Format>,
+    /// Exit 1 when a finding is at or above this severity (`low`: when any control fails).
+    #[arg(long, value_enum, default_value = "low")]
+    pub fail_on: FailOn,
+    /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Wall-clock limit for one plugin, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub plugin_timeout: f64,
+    /// Memory limit for one plugin, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub plugin_memory: usize,
+    /// Most findings one plugin may return; more is a plugin error.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_findings: usize,
+    /// Plugins run at the same time [default: number of cores].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Parse arguments, run, and return the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let jobs = match &cli.command {
+        Command::Run(a) => a.jobs.unwrap_or_else(cores),
+        Command::Plugins(_) => cores(),
+    }
+    .max(1);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(jobs)
+        .enable_time()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run_command(args, jobs).await,
+            Command::Plugins(PluginsCommand::List(sel)) => list_command(sel).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", terminal::sanitize(&format!("{e:#}")));
+            EXIT_USAGE
+        }
+    }
+}
+
+fn cache_dir(sel: &PluginSelection) -> Option<PathBuf> {
+    if sel.no_cache {
+        None
+    } else {
+        sel.cache_dir
+            .clone()
+            .or_else(ComponentCache::default_dir)
+            .map(|d| {
+                if d.is_absolute() {
+                    d
+                } else {
+                    std::env::current_dir().map(|c| c.join(&d)).unwrap_or(d)
+                }
+            })
+    }
+}
+
+async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
+    let started = std::time::SystemTime::now();
+    let style = Style::detect();
+    let target = std::fs::canonicalize(&args.target).map_err(|e| {
+        anyhow::anyhow!("the target {} cannot be opened: {e}", args.target.display())
+    })?;
+    if !target.is_dir() {
+        anyhow::bail!("the target {} is not a directory", args.target.display());
+    }
+    if !(args.plugin_timeout > 0.0 && args.plugin_timeout.is_finite()) {
+        anyhow::bail!("--plugin-timeout must be a positive number of seconds");
+    }
+    // Templates are checked before anything runs, so a broken one costs
+    // seconds, not a whole scan.
+    let renderer = Renderer::new(args.templates.as_deref())?;
+    let limits = Limits {
+        timeout: Duration::from_secs_f64(args.plugin_timeout),
+        memory_bytes: args.plugin_memory << 20,
+        ..Limits::default()
+    };
+    let options = RunOptions {
+        target,
+        plugins_dir: args.selection.plugins.clone(),
+        embedded: !args.selection.no_embedded,
+        limits,
+        output_limits: OutputLimits {
+            max_findings: args.max_findings,
+            ..OutputLimits::default()
+        },
+        cache_dir: cache_dir(&args.selection),
+        jobs,
+    };
+
+    let quiet = args.quiet;
+    let progress: ProgressFn = Arc::new(move |event| {
+        if quiet {
+            return;
+        }
+        match event {
+            Progress::Loaded { source, cached } => eprintln!(
+                "{} {}{}",
+                style.dim("loaded  "),
+                terminal::sanitize(&source.to_string()),
+                if cached { "" } else { " (compiled)" }
+            ),
+            Progress::Finished { id, error: None } => {
+                eprintln!("{} {}", style.green("done    "), terminal::sanitize(id))
+            }
+            Progress::Finished { id, error: Some(e) } => {
+                eprintln!(
+                    "{} {}: {}",
+                    style.red("error   "),
+                    terminal::sanitize(id),
+                    terminal::sanitize(e)
+                )
+            }
+        }
+    });
+
+    let loader = Loader::new(options.cache_dir.clone())?;
+    if let Some(w) = &loader.cache.warning {
+        eprintln!("warning: {}", terminal::sanitize(w));
+    }
+    let prepared = loader
+        .prepare(
+            options.plugins_dir.as_deref(),
+            options.embedded,
+            &options.limits,
+            jobs,
+            &progress,
+        )
+        .await?;
+    if prepared.is_empty() {
+        anyhow::bail!(
+            "no plugins to run (--no-embedded without --plugins, or an empty plugin directory)"
+        );
+    }
+    let outcomes = run::run_all(&loader, prepared, &options, &progress).await?;
+    let report = Report::build(args.target.display().to_string(), started, outcomes);
+
+    let written = renderer.write_all(&report, &args.format, &args.out);
+    let mut render_failed = false;
+    if !quiet {
+        eprintln!();
+        eprint!("{}", terminal::summary(&report, style));
+        eprintln!("{}", style.bold("Reports:"));
+    }
+    for (format, result) in &written {
+        match result {
+            Ok(path) if !quiet => eprintln!("  {}", path.display()),
+            Ok(_) => {}
+            Err(e) => {
+                render_failed = true;
+                eprintln!(
+                    "error: the {format:?} report was not written: {}",
+                    terminal::sanitize(e)
+                );
+            }
+        }
+    }
+
+    let at_or_above = args.fail_on.threshold().map_or(0, |t| {
+        report.findings.iter().filter(|f| f.severity >= t).count()
+    });
+    let code = if render_failed {
+        EXIT_USAGE
+    } else if report.summary.incomplete {
+        EXIT_INCOMPLETE
+    } else if at_or_above > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    };
+    if !quiet {
+        let verdict = match code {
+            EXIT_OK => style.green("PASS"),
+            EXIT_FINDINGS => style.red("FAIL"),
+            _ => style.yellow("INCOMPLETE"),
+        };
+        let why = match code {
+            EXIT_FINDINGS => format!(
+                "{at_or_above} findings at or above {:?} (--fail-on)",
+                args.fail_on
+            )
+            .to_lowercase(),
+            EXIT_INCOMPLETE => format!(
+                "{} plugin(s) failed; their checks are errors",
+                report.summary.plugins_error
+            ),
+            EXIT_USAGE => "a report could not be written".into(),
+            _ => "no findings at or above the --fail-on threshold".into(),
+        };
+        eprintln!("{} {verdict}: {why} (exit {code})", style.bold("Result:"));
+    }
+    Ok(code)
+}
+
+async fn list_command(sel: PluginSelection) -> anyhow::Result<i32> {
+    let loader = Loader::new(cache_dir(&sel))?;
+    let progress: ProgressFn = Arc::new(|_| {});
+    let prepared = loader
+        .prepare(
+            sel.plugins.as_deref(),
+            !sel.no_embedded,
+            &Limits::default(),
+            cores(),
+            &progress,
+        )
+        .await?;
+    let mut any_error = false;
+    for p in &prepared {
+        let sha = p.sha256.as_deref().unwrap_or("-");
+        match &p.description {
+            Ok(d) => {
+                let caps: Vec<String> = d.capabilities.iter().map(|c| c.to_string()).collect();
+                println!(
+                    "{:<16} {:<8} {:<10} sha256:{}  checks:{:<3} requests: {}  ({})",
+                    terminal::sanitize(&d.id),
+                    terminal::sanitize(&d.version),
+                    terminal::sanitize(&d.domain),
+                    sha,
+                    d.checks.len(),
+                    if caps.is_empty() {
+                        "nothing".into()
+                    } else {
+                        terminal::sanitize(&caps.join(", "))
+                    },
+                    terminal::sanitize(&p.source.to_string())
+                );
+            }
+            Err(e) => {
+                any_error = true;
+                println!(
+                    "{:<16} {:<8} {:<10} sha256:{}  ERROR: {}  ({})",
+                    terminal::sanitize(&p.id()),
+                    "-",
+                    "-",
+                    sha,
+                    terminal::sanitize(e),
+                    terminal::sanitize(&p.source.to_string())
+                );
+            }
+        }
+    }
+    Ok(if any_error { EXIT_INCOMPLETE } else { EXIT_OK })
+}

@@ -1,0 +1,18 @@
+//! aicomply: check an AI service against a security baseline with
+//! sandboxed WebAssembly plugins.
+//!
+//! The flow runs one way: the CLI reads options; `plugin` finds and
+//! validates components; `sandbox` runs each in a fresh wasmtime store;
+//! `run` schedules them and collects outcomes; `report` turns outcomes into
+//! per-check and per-control status; `render` writes JSON, HTML and
+//! Markdown from that report.
+
+pub mod baseline;
+pub mod cli;
+pub mod model;
+pub mod plugin;
+pub mod render;
+pub mod report;
+pub mod run;
+pub mod sandbox;
+pub mod terminal;

@@ -1,0 +1,185 @@
+//! Renderers: JSON straight from the report model, HTML and Markdown from
+//! minijinja templates (embedded from `reports/`, overridable per file with
+//! `--templates DIR`).
+//!
+//! Templates get the report and nothing else: the environment has no
+//! loader, so `include`/`import` cannot read files, and no function reaches
+//! the filesystem, the environment or the network. A shared template cannot
+//! exfiltrate what the CI job can see.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, Value};
+
+use crate::report::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Html,
+    Md,
+    Json,
+}
+
+impl Format {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Html => "report.html",
+            Format::Md => "report.md",
+            Format::Json => "report.json",
+        }
+    }
+
+    fn template(self) -> Option<&'static str> {
+        match self {
+            Format::Html => Some("report.html.j2"),
+            Format::Md => Some("report.md.j2"),
+            Format::Json => None,
+        }
+    }
+}
+
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "report.html.j2",
+        include_str!("../../reports/report.html.j2"),
+    ),
+    ("report.md.j2", include_str!("../../reports/report.md.j2")),
+];
+
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    /// Load the embedded templates, replacing any that `dir` provides.
+    pub fn new(dir: Option<&Path>) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_filter("md", markdown_escape);
+        for (name, source) in EMBEDDED {
+            let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", path.display()))?,
+                None => source.to_string(),
+            };
+            env.add_template_owned(name.to_string(), source)
+                .map_err(|e| anyhow::anyhow!(template_error(&e)))?;
+        }
+        Ok(Self { env })
+    }
+
+    pub fn render(&self, format: Format, report: &Report) -> Result<String, String> {
+        match format.template() {
+            None => serde_json::to_string_pretty(report)
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string()),
+            Some(name) => {
+                let template = self
+                    .env
+                    .get_template(name)
+                    .map_err(|e| template_error(&e))?;
+                template
+                    .render(Value::from_serialize(report))
+                    .map_err(|e| template_error(&e))
+            }
+        }
+    }
+
+    /// Render and write each format; one failing format does not stop the
+    /// others. Returns the path written or the error, per format.
+    pub fn write_all(
+        &self,
+        report: &Report,
+        formats: &[Format],
+        out_dir: &Path,
+    ) -> Vec<(Format, Result<PathBuf, String>)> {
+        if let Err(e) = std::fs::create_dir_all(out_dir) {
+            let msg = format!(
+                "cannot create the output directory {}: {e}",
+                out_dir.display()
+            );
+            return formats.iter().map(|f| (*f, Err(msg.clone()))).collect();
+        }
+        formats
+            .iter()
+            .map(|&format| {
+                let path = out_dir.join(format.file_name());
+                let result = self
+                    .render(format, report)
+                    .and_then(|text| {
+                        std::fs::write(&path, text)
+                            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                    })
+                    .map(|()| path);
+                (format, result)
+            })
+            .collect()
+    }
+}
+
+/// A template error with the template name, line and minijinja's message.
+fn template_error(e: &minijinja::Error) -> String {
+    let mut msg = format!("template {}", e.name().unwrap_or("?"));
+    if let Some(line) = e.line() {
+        msg.push_str(&format!(", line {line}"));
+    }
+    msg.push_str(&format!(": {}", e.kind()));
+    if let Some(detail) = e.detail() {
+        msg.push_str(&format!(": {detail}"));
+    }
+    msg
+}
+
+/// Make plugin text inert in Markdown (and the HTML GitHub allows in it):
+/// markup characters become entities, line breaks become spaces.
+fn markdown_escape(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("&#124;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '*' => out.push_str("&#42;"),
+            '_' => out.push_str("&#95;"),
+            '`' => out.push_str("&#96;"),
+            '\\' => out.push_str("&#92;"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escape_neutralises_markup() {
+        assert_eq!(
+            markdown_escape("<script>|[x](y)\n`a`".into()),
+            "&lt;script&gt;&#124;&#91;x&#93;(y) &#96;a&#96;"
+        );
+    }
+
+    #[test]
+    fn template_errors_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("report.md.j2"), "line one\n{{ broken(\n").unwrap();
+        let err = Renderer::new(Some(dir.path())).err().unwrap().to_string();
+        assert!(
+            err.contains("report.md.j2") && err.contains("line 2"),
+            "{err}"
+        );
+    }
+}

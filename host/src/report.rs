@@ -1,0 +1,454 @@
+//! The report model: every plugin, check, control and finding of a run,
+//! with a status per check and per control. Renderers read only this.
+//!
+//! Status rules:
+//! - a check *failed* if a finding at `low` or above names it; it *passed*
+//!   if the plugin evaluated it and found nothing at `low` or above; it is
+//!   *error* if its plugin failed; otherwise it is *not checked*, with the
+//!   plugin's reason.
+//! - a control *failed* if any of its checks failed; else *error* if any
+//!   errored; else *passed* if at least one was evaluated (the report shows
+//!   how many of how many); else *not checked*.
+
+use serde::{Deserialize, Serialize};
+
+use crate::baseline;
+use crate::model::{Capability, Diagnostic, Location, Severity};
+use crate::run::PluginOutcome;
+
+/// Version of the JSON report format. Additive changes bump the minor;
+/// anything that could break a consumer bumps the major.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Failed,
+    Error,
+    NotChecked,
+    Passed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Failed => "failed",
+            Status::Error => "error",
+            Status::NotChecked => "not_checked",
+            Status::Passed => "passed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    pub run: RunInfo,
+    pub summary: Summary,
+    pub domains: Vec<DomainResult>,
+    pub controls: Vec<ControlResult>,
+    pub plugins: Vec<PluginResult>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// The target as the operator named it.
+    pub target: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub not_checked: usize,
+    pub error: usize,
+}
+
+impl Counts {
+    fn add(&mut self, s: Status) {
+        match s {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::NotChecked => self.not_checked += 1,
+            Status::Error => self.error += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub findings: usize,
+    /// Findings per severity, most severe first.
+    pub by_severity: SeverityCounts,
+    pub controls: Counts,
+    pub plugins_ok: usize,
+    pub plugins_error: usize,
+    /// True when a plugin errored: the results do not cover everything.
+    pub incomplete: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    pub fn get(&self, s: Severity) -> usize {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn add(&mut self, s: Severity) {
+        *match s {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        } += 1;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DomainResult {
+    pub id: String,
+    pub title: String,
+    pub controls: Counts,
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub id: String,
+    pub domain: String,
+    pub title: String,
+    pub status: Status,
+    pub checks_total: usize,
+    pub checks_evaluated: usize,
+    pub findings: usize,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PluginResult {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub domain: String,
+    pub description: String,
+    /// `embedded:<name>` or the file path.
+    pub source: String,
+    pub sha256: Option<String>,
+    pub capabilities_requested: Vec<Capability>,
+    pub capabilities_granted: Vec<Capability>,
+    pub status: PluginStatus,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub checks: Vec<CheckResult>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub log: Vec<String>,
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginStatus {
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub control: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub findings: usize,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    pub plugin: String,
+    pub check_id: String,
+    pub control: String,
+    pub domain: String,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub location: Option<Location>,
+    pub evidence: Option<String>,
+    pub remediation: String,
+    pub references: Vec<String>,
+}
+
+impl Report {
+    pub fn build(
+        target: String,
+        started: std::time::SystemTime,
+        outcomes: Vec<PluginOutcome>,
+    ) -> Report {
+        let finished = std::time::SystemTime::now();
+        let mut plugins = Vec::new();
+        let mut findings = Vec::new();
+
+        for o in outcomes {
+            let (plugin, mut fs) = plugin_result(o);
+            plugins.push(plugin);
+            findings.append(&mut fs);
+        }
+        plugins.sort_by(|a, b| a.id.cmp(&b.id));
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.control.cmp(&b.control))
+                .then_with(|| a.check_id.cmp(&b.check_id))
+                .then_with(|| a.location.cmp(&b.location))
+        });
+
+        let controls = control_results(&plugins, &findings);
+        let domains = baseline::DOMAINS
+            .iter()
+            .map(|(id, title)| {
+                let mut counts = Counts::default();
+                controls
+                    .iter()
+                    .filter(|c| c.domain == *id)
+                    .for_each(|c| counts.add(c.status));
+                DomainResult {
+                    id: id.to_string(),
+                    title: title.to_string(),
+                    controls: counts,
+                    findings: findings.iter().filter(|f| f.domain == *id).count(),
+                }
+            })
+            .collect();
+
+        let mut by_severity = SeverityCounts::default();
+        findings.iter().for_each(|f| by_severity.add(f.severity));
+        let mut control_counts = Counts::default();
+        controls.iter().for_each(|c| control_counts.add(c.status));
+        let plugins_error = plugins
+            .iter()
+            .filter(|p| p.status == PluginStatus::Error)
+            .count();
+        let summary = Summary {
+            findings: findings.len(),
+            by_severity,
+            controls: control_counts,
+            plugins_ok: plugins.len() - plugins_error,
+            plugins_error,
+            incomplete: plugins_error > 0,
+        };
+
+        Report {
+            schema_version: SCHEMA_VERSION.into(),
+            tool: Tool {
+                name: "aicomply".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            run: RunInfo {
+                target,
+                started_at: humantime::format_rfc3339_seconds(started).to_string(),
+                finished_at: humantime::format_rfc3339_seconds(finished).to_string(),
+                duration_ms: finished
+                    .duration_since(started)
+                    .unwrap_or_default()
+                    .as_millis() as u64,
+            },
+            summary,
+            domains,
+            controls,
+            plugins,
+            findings,
+        }
+    }
+
+    /// The highest severity among the findings, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
+    let source = o.source.to_string();
+    let d = o.description.clone();
+    let id = d
+        .as_ref()
+        .map_or_else(|| o.source.fallback_id(), |d| d.id.clone());
+    let requested = d
+        .as_ref()
+        .map(|d| d.capabilities.clone())
+        .unwrap_or_default();
+    // Every plugin is granted read-only access to the scan target and
+    // nothing else; a request for another root is not granted.
+    let granted: Vec<Capability> = requested
+        .iter()
+        .filter(|c| matches!(c, Capability::FsRead { root } if root == "target"))
+        .cloned()
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut checks = Vec::new();
+    let (status, error, diagnostics) = match &o.result {
+        Err(e) => (PluginStatus::Error, Some(e.clone()), Vec::new()),
+        Ok(out) => (PluginStatus::Ok, None, out.diagnostics.clone()),
+    };
+    if let Some(d) = &d {
+        for check in &d.checks {
+            let (status, count, reason) = match &o.result {
+                Err(e) => (Status::Error, 0, Some(e.clone())),
+                Ok(out) => {
+                    let mine: Vec<_> = out
+                        .findings
+                        .iter()
+                        .filter(|f| f.check_id == check.id)
+                        .collect();
+                    let failing = mine.iter().any(|f| f.severity >= Severity::Low);
+                    if failing {
+                        (Status::Failed, mine.len(), None)
+                    } else if out.evaluated.contains(&check.id) || !mine.is_empty() {
+                        (Status::Passed, mine.len(), None)
+                    } else {
+                        let reason = out
+                            .not_checked
+                            .iter()
+                            .find(|n| n.check_id == check.id)
+                            .map_or(
+                                "the plugin did not report evaluating this check".into(),
+                                |n| n.reason.clone(),
+                            );
+                        (Status::NotChecked, 0, Some(reason))
+                    }
+                }
+            };
+            checks.push(CheckResult {
+                id: check.id.clone(),
+                control: check.control.clone(),
+                title: check.title.clone(),
+                severity: check.severity,
+                status,
+                findings: count,
+                reason,
+            });
+        }
+        if let Ok(out) = &o.result {
+            for f in &out.findings {
+                let check = d
+                    .check(&f.check_id)
+                    .expect("validated: findings name declared checks");
+                findings.push(Finding {
+                    plugin: d.id.clone(),
+                    check_id: f.check_id.clone(),
+                    control: f.control.clone(),
+                    domain: baseline::control(&f.control)
+                        .map_or(d.domain.clone(), |c| c.domain.to_string()),
+                    severity: f.severity,
+                    title: f.title.clone(),
+                    message: f.message.clone(),
+                    location: f.location.clone(),
+                    evidence: f.evidence.clone(),
+                    remediation: f
+                        .remediation
+                        .clone()
+                        .unwrap_or_else(|| check.remediation.clone()),
+                    references: check.references.clone(),
+                });
+            }
+        }
+    }
+
+    let plugin = PluginResult {
+        id,
+        name: d
+            .as_ref()
+            .map_or_else(|| o.source.fallback_id(), |d| d.name.clone()),
+        version: d.as_ref().map_or_else(String::new, |d| d.version.clone()),
+        domain: d.as_ref().map_or_else(String::new, |d| d.domain.clone()),
+        description: d
+            .as_ref()
+            .map_or_else(String::new, |d| d.description.clone()),
+        source,
+        sha256: o.sha256,
+        capabilities_requested: requested,
+        capabilities_granted: granted,
+        status,
+        error,
+        duration_ms: o.duration.as_millis() as u64,
+        checks,
+        diagnostics,
+        log: o.transcript.log,
+        stderr: o.transcript.stderr,
+    };
+    (plugin, findings)
+}
+
+fn control_results(plugins: &[PluginResult], findings: &[Finding]) -> Vec<ControlResult> {
+    baseline::CONTROLS
+        .iter()
+        .map(|control| {
+            let checks: Vec<&CheckResult> = plugins
+                .iter()
+                .flat_map(|p| &p.checks)
+                .filter(|c| c.control == control.id)
+                .collect();
+            let evaluated = checks
+                .iter()
+                .filter(|c| matches!(c.status, Status::Passed | Status::Failed))
+                .count();
+            let status = if checks.iter().any(|c| c.status == Status::Failed) {
+                Status::Failed
+            } else if checks.iter().any(|c| c.status == Status::Error) {
+                Status::Error
+            } else if evaluated > 0 {
+                Status::Passed
+            } else {
+                Status::NotChecked
+            };
+            let reason = match status {
+                Status::NotChecked if checks.is_empty() => {
+                    Some("no loaded plugin checks this control".to_string())
+                }
+                Status::NotChecked => Some(format!(
+                    "none of its {} checks could be evaluated",
+                    checks.len()
+                )),
+                Status::Error => Some(
+                    "a plugin that checks this control failed; see the plugin's error".to_string(),
+                ),
+                _ => None,
+            };
+            ControlResult {
+                id: control.id.into(),
+                domain: control.domain.into(),
+                title: control.title.into(),
+                status,
+                checks_total: checks.len(),
+                checks_evaluated: evaluated,
+                findings: findings.iter().filter(|f| f.control == control.id).count(),
+                reason,
+            }
+        })
+        .collect()
+}

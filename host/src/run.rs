@@ -1,0 +1,237 @@
+//! The scheduler: load and describe every plugin, refuse the invalid ones,
+//! then run the rest concurrently (bounded by the number of cores), each in
+//! its own sandbox. Whatever happens to one plugin is recorded as its
+//! outcome; it never stops the others.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::model::{PluginDescription, PluginOutput};
+use crate::plugin::cache::ComponentCache;
+use crate::plugin::validate::{self, OutputLimits};
+use crate::plugin::{self, Source};
+use crate::sandbox::{Limits, Linked, Sandbox, Transcript};
+
+/// Everything a scan needs to know.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub target: PathBuf,
+    pub plugins_dir: Option<PathBuf>,
+    pub embedded: bool,
+    pub limits: Limits,
+    pub output_limits: OutputLimits,
+    pub cache_dir: Option<PathBuf>,
+    pub jobs: usize,
+}
+
+/// A plugin after loading and `describe`.
+pub struct Prepared {
+    pub source: Source,
+    pub sha256: Option<String>,
+    pub linked: Option<Linked>,
+    pub description: Result<PluginDescription, String>,
+    pub transcript: Transcript,
+    pub load_time: Duration,
+}
+
+impl Prepared {
+    pub fn id(&self) -> String {
+        match &self.description {
+            Ok(d) => d.id.clone(),
+            Err(_) => self.source.fallback_id(),
+        }
+    }
+}
+
+/// What became of one plugin in a run.
+pub struct PluginOutcome {
+    pub source: Source,
+    pub sha256: Option<String>,
+    pub description: Option<PluginDescription>,
+    pub result: Result<PluginOutput, String>,
+    pub duration: Duration,
+    pub transcript: Transcript,
+}
+
+/// Progress events for the terminal.
+pub enum Progress<'a> {
+    Loaded { source: &'a Source, cached: bool },
+    Finished { id: &'a str, error: Option<&'a str> },
+}
+
+pub type ProgressFn = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
+
+pub struct Loader {
+    pub sandbox: Arc<Sandbox>,
+    pub cache: Arc<ComponentCache>,
+}
+
+impl Loader {
+    pub fn new(cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let sandbox = Sandbox::new()?;
+        let cache = Arc::new(ComponentCache::new(sandbox.engine(), cache_dir));
+        Ok(Self { sandbox, cache })
+    }
+
+    /// Discover, compile, link and describe all plugins.
+    pub async fn prepare(
+        &self,
+        plugins_dir: Option<&Path>,
+        embedded: bool,
+        limits: &Limits,
+        jobs: usize,
+        progress: &ProgressFn,
+    ) -> anyhow::Result<Vec<Prepared>> {
+        let (files, errors) = plugin::discover(plugins_dir, embedded)?;
+        let mut prepared: Vec<Prepared> = errors
+            .into_iter()
+            .map(|e| Prepared {
+                source: e.source,
+                sha256: e.sha256,
+                linked: None,
+                description: Err(e.message),
+                transcript: Transcript::default(),
+                load_time: Duration::ZERO,
+            })
+            .collect();
+
+        let gate = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut tasks = Vec::new();
+        for file in files {
+            let (sandbox, cache, gate, limits, progress) = (
+                self.sandbox.clone(),
+                self.cache.clone(),
+                gate.clone(),
+                limits.clone(),
+                progress.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await.expect("semaphore open");
+                let start = Instant::now();
+                let (source, sha256) = (file.source.clone(), file.sha256.clone());
+                let engine = sandbox.engine().clone();
+                let compiled = tokio::task::spawn_blocking(move || {
+                    cache.load(&engine, &file.bytes, &file.sha256)
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("the compiler panicked: {e}")));
+                let mut transcript = Transcript::default();
+                let (linked, description) = match compiled.and_then(|(c, cached)| {
+                    progress(Progress::Loaded {
+                        source: &source,
+                        cached,
+                    });
+                    sandbox.link(&c)
+                }) {
+                    Err(e) => (None, Err(e)),
+                    Ok(linked) => {
+                        let (d, t) = sandbox.describe(&linked, &limits).await;
+                        transcript = t;
+                        let d = d
+                            .map_err(|e| format!("describe {e}"))
+                            .and_then(|d| validate::description(&d).map(|()| d));
+                        (Some(linked), d)
+                    }
+                };
+                Prepared {
+                    source,
+                    sha256: Some(sha256),
+                    linked,
+                    description,
+                    transcript,
+                    load_time: start.elapsed(),
+                }
+            }));
+        }
+        for task in tasks {
+            prepared.push(task.await?);
+        }
+
+        // Plugin ids must be unique: the first (embedded, then by file name)
+        // keeps it, later claimants are refused.
+        for i in 0..prepared.len() {
+            let Ok(d) = &prepared[i].description else {
+                continue;
+            };
+            let id = d.id.clone();
+            if let Some(first) = prepared[..i]
+                .iter()
+                .find(|p| p.description.as_ref().is_ok_and(|d| d.id == id))
+            {
+                let msg = format!("plugin id {id:?} is already used by {}", first.source);
+                prepared[i].description = Err(msg);
+            }
+        }
+        Ok(prepared)
+    }
+}
+
+/// Run every prepared plugin that described itself correctly.
+pub async fn run_all(
+    loader: &Loader,
+    prepared: Vec<Prepared>,
+    options: &RunOptions,
+    progress: &ProgressFn,
+) -> anyhow::Result<Vec<PluginOutcome>> {
+    let gate = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let mut tasks = Vec::new();
+    for p in prepared {
+        let (sandbox, gate, options, progress) = (
+            loader.sandbox.clone(),
+            gate.clone(),
+            options.clone(),
+            progress.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let id = p.id();
+            let (description, linked) = match (p.description, p.linked) {
+                (Ok(d), Some(l)) => (d, l),
+                (result, _) => {
+                    let e = result
+                        .err()
+                        .unwrap_or_else(|| "was described but not linked".into());
+                    progress(Progress::Finished {
+                        id: &id,
+                        error: Some(&e),
+                    });
+                    return PluginOutcome {
+                        source: p.source,
+                        sha256: p.sha256,
+                        description: None,
+                        result: Err(e),
+                        duration: p.load_time,
+                        transcript: p.transcript,
+                    };
+                }
+            };
+            let _permit = gate.acquire_owned().await.expect("semaphore open");
+            let start = Instant::now();
+            let (result, transcript) = sandbox
+                .run(&linked, &options.target, Vec::new(), &options.limits)
+                .await;
+            let result = result.and_then(|o| {
+                validate::output(&description, &o, &options.output_limits).map(|()| o)
+            });
+            progress(Progress::Finished {
+                id: &id,
+                error: result.as_ref().err().map(String::as_str),
+            });
+            PluginOutcome {
+                source: p.source,
+                sha256: p.sha256,
+                description: Some(description),
+                result,
+                duration: p.load_time + start.elapsed(),
+                transcript,
+            }
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await?);
+    }
+    Ok(outcomes)
+}

@@ -1,0 +1,426 @@
+//! The sandbox: one wasmtime engine per process, and for every plugin call a
+//! fresh Store with a WASI context that grants exactly what is listed here.
+//!
+//! A plugin gets: the scan target (or nothing, for `describe`) preopened
+//! read-only at `/target`; no environment, arguments or stdin; no sockets or
+//! name lookups; stdout and stderr captured into capped buffers; a memory
+//! cap enforced by a resource limiter; a wall-clock deadline enforced by
+//! epoch interruption; a cap on bytes copied out of the guest per call
+//! (hostcall fuel); and the `host` interface with a budgeted `log`. A Store
+//! is dropped after its one call, so a trapped instance is never re-entered.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::model;
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit/0.1.0",
+        world: "plugin",
+        exports: { default: async },
+    });
+}
+
+use bindings::aicomply::plugin::{host, types};
+
+/// Where a plugin finds the scan target.
+pub const TARGET_GUEST_PATH: &str = "/target";
+/// Epoch tick: the deadline's resolution.
+const TICK: Duration = Duration::from_millis(10);
+
+/// Resource limits for one plugin call.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+    pub table_elements: usize,
+    /// Bytes the host copies out of the guest in one call (strings, lists).
+    pub hostcall_bytes: usize,
+    pub output_bytes: usize,
+    pub log_lines: usize,
+    pub log_line_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(60),
+            memory_bytes: 512 << 20,
+            table_elements: 100_000,
+            hostcall_bytes: 64 << 20,
+            output_bytes: 64 << 10,
+            log_lines: 1_000,
+            log_line_bytes: 4 << 10,
+        }
+    }
+}
+
+/// What a call printed and logged, kept for the report.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    pub log: Vec<String>,
+    pub log_dropped: usize,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: Limits,
+    /// Set when the limiter refused a growth, to explain the trap after.
+    memory_refused: Option<usize>,
+    transcript: Transcript,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl wasmtime::ResourceLimiter for HostState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let ok = desired <= self.limits.memory_bytes;
+        if !ok {
+            self.memory_refused = Some(desired);
+        }
+        Ok(ok)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= self.limits.table_elements)
+    }
+
+    fn instances(&self) -> usize {
+        64
+    }
+    fn tables(&self) -> usize {
+        64
+    }
+    fn memories(&self) -> usize {
+        16
+    }
+}
+
+impl types::Host for HostState {}
+
+impl host::Host for HostState {
+    fn log(&mut self, level: host::LogLevel, message: String) {
+        let t = &mut self.transcript;
+        if t.log.len() >= self.limits.log_lines {
+            t.log_dropped += 1;
+            return;
+        }
+        let mut line = format!("{}: {}", format!("{level:?}").to_lowercase(), message);
+        if line.len() > self.limits.log_line_bytes {
+            let mut cut = self.limits.log_line_bytes;
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+            line.push_str("…[truncated]");
+        }
+        t.log.push(line);
+    }
+}
+
+/// The engine, the linker with the host world, and the epoch ticker.
+pub struct Sandbox {
+    engine: Engine,
+    linker: Linker<HostState>,
+}
+
+impl Sandbox {
+    pub fn new() -> anyhow::Result<Arc<Self>> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.wasm_component_model(true);
+        let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("aicomply-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(TICK);
+                }
+            })?;
+
+        let mut linker = Linker::<HostState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        bindings::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        Ok(Arc::new(Self { engine, linker }))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Check that the component's imports are all provided by the host and
+    /// that it exports the plugin world.
+    pub fn link(&self, component: &Component) -> Result<Linked, String> {
+        let pre = self
+            .linker
+            .instantiate_pre(component)
+            .map_err(|e| format!("cannot be linked: {e:#}"))?;
+        let pre = bindings::PluginPre::new(pre).map_err(|e| {
+            format!("does not export the aicomply plugin world (describe, run): {e:#}")
+        })?;
+        Ok(Linked { pre })
+    }
+
+    fn store(
+        &self,
+        target: Option<&Path>,
+        limits: &Limits,
+    ) -> Result<(Store<HostState>, MemoryOutputPipe, MemoryOutputPipe), String> {
+        let stdout = MemoryOutputPipe::new(limits.output_bytes);
+        let stderr = MemoryOutputPipe::new(limits.output_bytes);
+        let mut wasi = WasiCtxBuilder::new();
+        // Nothing is inherited: no env, args, stdin, network. Stated
+        // explicitly so a change of defaults upstream cannot widen it.
+        wasi.stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            // Must precede preopened_dir: each preopen captures it. File
+            // reads then run on the calling thread, 2-10x faster.
+            .allow_blocking_current_thread(true);
+        if let Some(target) = target {
+            wasi.preopened_dir(target, TARGET_GUEST_PATH, FsPerms::ReadOnly)
+                .map_err(|e| format!("cannot open the scan target {}: {e:#}", target.display()))?;
+        }
+        let state = HostState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limits: limits.clone(),
+            memory_refused: None,
+            transcript: Transcript::default(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| s);
+        store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);
+        store.epoch_deadline_trap();
+        store.set_hostcall_fuel(limits.hostcall_bytes);
+        Ok((store, stdout, stderr))
+    }
+
+    /// Call `describe` in a fresh store with no filesystem at all.
+    pub async fn describe(
+        &self,
+        linked: &Linked,
+        limits: &Limits,
+    ) -> (Result<model::PluginDescription, String>, Transcript) {
+        let (mut store, out, err) = match self.store(None, limits) {
+            Ok(s) => s,
+            Err(e) => return (Err(e), Transcript::default()),
+        };
+        let result = async {
+            let plugin = linked.pre.instantiate_async(&mut store).await?;
+            plugin.call_describe(&mut store).await
+        }
+        .await;
+        let result = result
+            .map(convert::description)
+            .map_err(|e| explain(e, &store, limits));
+        (result, finish(store, out, err))
+    }
+
+    /// Call `run` in a fresh store with the target mounted read-only.
+    pub async fn run(
+        &self,
+        linked: &Linked,
+        target: &Path,
+        config: Vec<(String, String)>,
+        limits: &Limits,
+    ) -> (Result<model::PluginOutput, String>, Transcript) {
+        let (mut store, out, err) = match self.store(Some(target), limits) {
+            Ok(s) => s,
+            Err(e) => return (Err(e), Transcript::default()),
+        };
+        let context = types::RunContext {
+            config,
+            roots: vec![types::MountedRoot {
+                name: "target".into(),
+                guest_path: TARGET_GUEST_PATH.into(),
+            }],
+        };
+        let result = async {
+            let plugin = linked.pre.instantiate_async(&mut store).await?;
+            plugin.call_run(&mut store, &context).await
+        }
+        .await;
+        let result = match result {
+            Ok(Ok(output)) => Ok(convert::output(output)),
+            Ok(Err(message)) => Err(format!("the plugin reported an error: {message}")),
+            Err(e) => Err(explain(e, &store, limits)),
+        };
+        (result, finish(store, out, err))
+    }
+}
+
+/// A component linked against the host, ready to instantiate.
+#[derive(Clone)]
+pub struct Linked {
+    pre: bindings::PluginPre<HostState>,
+}
+
+fn finish(store: Store<HostState>, out: MemoryOutputPipe, err: MemoryOutputPipe) -> Transcript {
+    let mut t = store.into_data().transcript;
+    t.stdout = String::from_utf8_lossy(&out.contents()).into_owned();
+    t.stderr = String::from_utf8_lossy(&err.contents()).into_owned();
+    t
+}
+
+/// Turn a wasmtime error into a sentence naming the limit that was hit.
+fn explain(err: wasmtime::Error, store: &Store<HostState>, limits: &Limits) -> String {
+    let mib = |b: usize| b >> 20;
+    if let Some(desired) = store.data().memory_refused {
+        return format!(
+            "exceeded the memory limit of {} MiB (tried to grow to {} MiB; --plugin-memory)",
+            mib(limits.memory_bytes),
+            mib(desired)
+        );
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => {
+            format!(
+                "timed out: still running after the {} s deadline (--plugin-timeout)",
+                limits.timeout.as_secs_f64()
+            )
+        }
+        Some(Trap::StackOverflow) => "trapped: stack overflow (unbounded recursion?)".into(),
+        Some(Trap::UnreachableCodeReached) => {
+            "trapped: the plugin aborted (a panic or `unreachable`); see its stderr".into()
+        }
+        Some(trap) => format!("trapped: {trap}"),
+        None => {
+            let text = format!("{err:#}");
+            if text.contains("fuel allocated for hostcalls has been exhausted") {
+                format!(
+                    "returned more data than the host copies out of a plugin in one call ({} MiB)",
+                    mib(limits.hostcall_bytes)
+                )
+            } else {
+                format!("failed: {text}")
+            }
+        }
+    }
+}
+
+mod convert {
+    //! WIT values to host model types.
+    use super::{bindings, types};
+    use crate::model;
+
+    fn severity(s: types::Severity) -> model::Severity {
+        match s {
+            types::Severity::Info => model::Severity::Info,
+            types::Severity::Low => model::Severity::Low,
+            types::Severity::Medium => model::Severity::Medium,
+            types::Severity::High => model::Severity::High,
+            types::Severity::Critical => model::Severity::Critical,
+        }
+    }
+
+    fn location(l: types::Location) -> model::Location {
+        model::Location {
+            root: l.root,
+            path: l.path,
+            line: l.line,
+            member: l.member,
+        }
+    }
+
+    pub fn description(d: bindings::PluginInfo) -> model::PluginDescription {
+        model::PluginDescription {
+            id: d.id,
+            name: d.name,
+            version: d.version,
+            domain: d.domain,
+            description: d.description,
+            checks: d
+                .checks
+                .into_iter()
+                .map(|c| model::Check {
+                    id: c.id,
+                    control: c.control,
+                    title: c.title,
+                    severity: severity(c.severity),
+                    remediation: c.remediation,
+                    references: c.references,
+                })
+                .collect(),
+            capabilities: d
+                .capabilities
+                .into_iter()
+                .map(|c| match c {
+                    types::Capability::FsRead(root) => model::Capability::FsRead { root },
+                })
+                .collect(),
+        }
+    }
+
+    pub fn output(o: bindings::RunOutput) -> model::PluginOutput {
+        model::PluginOutput {
+            findings: o
+                .findings
+                .into_iter()
+                .map(|f| model::RawFinding {
+                    check_id: f.check_id,
+                    control: f.control,
+                    severity: severity(f.severity),
+                    title: f.title,
+                    message: f.message,
+                    location: f.location.map(location),
+                    evidence: f.evidence,
+                    remediation: f.remediation,
+                })
+                .collect(),
+            evaluated: o.evaluated,
+            not_checked: o
+                .not_checked
+                .into_iter()
+                .map(|n| model::NotChecked {
+                    check_id: n.check_id,
+                    reason: n.reason,
+                })
+                .collect(),
+            diagnostics: o
+                .diagnostics
+                .into_iter()
+                .map(|d| model::Diagnostic {
+                    location: location(d.location),
+                    message: d.message,
+                })
+                .collect(),
+        }
+    }
+}

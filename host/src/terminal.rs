@@ -1,0 +1,141 @@
+//! What a person sees on the terminal: plugin text made inert, colours only
+//! on a terminal and never with NO_COLOR, and the end-of-run summary.
+
+use std::io::IsTerminal;
+
+use crate::model::Severity;
+use crate::report::{PluginStatus, Report};
+
+/// Make text safe to print: control characters (escape sequences could
+/// rewrite the screen, set the window title or hide lines) and Unicode
+/// bidirectional overrides (which can disguise text) are shown escaped.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+pub struct Style {
+    colour: bool,
+}
+
+impl Style {
+    /// Colour on stderr when it is a terminal and NO_COLOR is unset.
+    pub fn detect() -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Self {
+            colour: std::io::stderr().is_terminal() && !no_color,
+        }
+    }
+
+    pub fn plain() -> Self {
+        Self { colour: false }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    pub fn red(&self, t: &str) -> String {
+        self.paint("31", t)
+    }
+    pub fn green(&self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    pub fn yellow(&self, t: &str) -> String {
+        self.paint("33", t)
+    }
+    pub fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+
+    pub fn severity(&self, s: Severity) -> String {
+        match s {
+            Severity::Critical | Severity::High => self.red(s.as_str()),
+            Severity::Medium => self.yellow(s.as_str()),
+            Severity::Low | Severity::Info => s.as_str().to_string(),
+        }
+    }
+}
+
+/// The end-of-run summary: counts by severity and domain, plugin status.
+pub fn summary(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let sev: Vec<String> = Severity::ALL_DESCENDING
+        .iter()
+        .map(|sv| format!("{} {}", style.severity(*sv), s.by_severity.get(*sv)))
+        .collect();
+    out.push_str(&format!(
+        "{} {} findings ({})\n",
+        style.bold("Findings:"),
+        s.findings,
+        sev.join(", ")
+    ));
+    out.push_str(&format!(
+        "{} {} passed, {} failed, {} not checked, {} error\n",
+        style.bold("Controls:"),
+        style.green(&s.controls.passed.to_string()),
+        style.red(&s.controls.failed.to_string()),
+        s.controls.not_checked,
+        s.controls.error
+    ));
+    for d in &report.domains {
+        out.push_str(&format!(
+            "  {:<10} {:>5} findings   controls: {} passed, {} failed, {} not checked, {} error\n",
+            d.id,
+            d.findings,
+            d.controls.passed,
+            d.controls.failed,
+            d.controls.not_checked,
+            d.controls.error
+        ));
+    }
+    out.push_str(&format!("{}\n", style.bold("Plugins:")));
+    for p in &report.plugins {
+        let n = report.findings.iter().filter(|f| f.plugin == p.id).count();
+        match p.status {
+            PluginStatus::Ok => out.push_str(&format!(
+                "  {} {} {}  {} findings  {:.1} s\n",
+                style.green("ok   "),
+                sanitize(&p.id),
+                sanitize(&p.version),
+                n,
+                p.duration_ms as f64 / 1000.0
+            )),
+            PluginStatus::Error => out.push_str(&format!(
+                "  {} {}  {}\n",
+                style.red("error"),
+                sanitize(&p.id),
+                sanitize(p.error.as_deref().unwrap_or(""))
+            )),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_terminal_sequences_and_bidi() {
+        assert_eq!(sanitize("a\x1b[31mred\x07"), "a\\u{1b}[31mred\\u{7}");
+        assert_eq!(sanitize("x\u{202e}y\nz"), "x\\u{202e}y\nz");
+    }
+}

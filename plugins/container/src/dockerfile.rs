@@ -1,0 +1,717 @@
+//! A Dockerfile reader with BuildKit's semantics, and the Dockerfile rules.
+//!
+//! Hand-written because no maintained Rust crate parses Dockerfiles. What it
+//! follows from the Dockerfile reference:
+//! - a UTF-8 byte-order mark and CRLF line ends are accepted;
+//! - parser directives (`# escape=\``) only at the very top;
+//! - comment lines (`#` as first non-blank) are dropped, also between
+//!   continuation lines, and so are empty continuation lines;
+//! - a line ending in the escape character continues the instruction;
+//! - heredocs (`<<EOF`, `<<-EOF`, `<<"EOF"`) on RUN, COPY and ADD: the body
+//!   lines up to the terminator belong to the instruction, not the parser;
+//! - instruction keywords are case-insensitive;
+//! - `$VAR`, `${VAR}`, `${VAR:-default}` in FROM are expanded from the ARGs
+//!   declared before the first FROM, and in USER from the stage's ARG/ENV.
+
+use std::collections::HashMap;
+
+use aicomply_sdk::text::{redact, truncate};
+use aicomply_sdk::{Location, Scan, Severity};
+
+use crate::checks;
+
+/// One instruction, with continuation lines joined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instruction {
+    /// Upper-cased keyword, e.g. `FROM`.
+    pub keyword: String,
+    /// Everything after the keyword, continuation lines joined by a space.
+    pub args: String,
+    /// 1-based line of the keyword.
+    pub line: u32,
+    /// Heredoc bodies that follow the instruction.
+    pub heredocs: Vec<String>,
+}
+
+/// Split a Dockerfile into instructions.
+pub fn parse(text: &str) -> Vec<Instruction> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let mut escape = '\\';
+    let mut i = 0;
+
+    // Parser directives: `# key=value` lines before anything else.
+    while i < lines.len() {
+        let Some(rest) = lines[i].trim().strip_prefix('#') else {
+            break;
+        };
+        let Some((key, value)) = rest.split_once('=') else {
+            break;
+        };
+        let key = key.trim().to_ascii_lowercase();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            break;
+        }
+        if key == "escape" {
+            if let Some(c) = value.trim().chars().next() {
+                escape = c;
+            }
+        }
+        i += 1;
+    }
+
+    let mut out = Vec::new();
+    while i < lines.len() {
+        let trimmed = lines[i].trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut logical = String::new();
+        loop {
+            let line = lines[i].trim_end();
+            let (body, continues) = match line.strip_suffix(escape) {
+                Some(body) => (body, true),
+                None => (line, false),
+            };
+            if !logical.is_empty() {
+                logical.push(' ');
+            }
+            logical.push_str(body.trim());
+            i += 1;
+            if !continues {
+                break;
+            }
+            // Skip comment and empty lines inside a continuation.
+            while i < lines.len() && {
+                let t = lines[i].trim();
+                t.is_empty() || t.starts_with('#')
+            } {
+                i += 1;
+            }
+            if i >= lines.len() {
+                break;
+            }
+        }
+        let (keyword, args) = match logical.split_once(char::is_whitespace) {
+            Some((k, a)) => (k.to_ascii_uppercase(), a.trim().to_string()),
+            None => (logical.to_ascii_uppercase(), String::new()),
+        };
+        let mut heredocs = Vec::new();
+        if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+            for (terminator, strip_tabs) in heredoc_terminators(&args) {
+                let mut body = String::new();
+                while i < lines.len() {
+                    let raw = lines[i];
+                    i += 1;
+                    let candidate = if strip_tabs {
+                        raw.trim_start_matches('\t')
+                    } else {
+                        raw
+                    };
+                    if candidate == terminator {
+                        break;
+                    }
+                    body.push_str(candidate);
+                    body.push('\n');
+                }
+                heredocs.push(body);
+            }
+        }
+        out.push(Instruction {
+            keyword,
+            args,
+            line: start as u32 + 1,
+            heredocs,
+        });
+    }
+    out
+}
+
+/// The terminators of the heredocs an instruction opens, in order, with
+/// whether `<<-` asks for leading tabs to be stripped.
+fn heredoc_terminators(args: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = args;
+    while let Some(pos) = rest.find("<<") {
+        let mut after = &rest[pos + 2..];
+        let strip = after.starts_with('-');
+        if strip {
+            after = &after[1..];
+        }
+        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+        if let Some(q) = quote {
+            after = &after[1..];
+            let end = after.find(q).unwrap_or(after.len());
+            let word = &after[..end];
+            if !word.is_empty() {
+                out.push((word.to_string(), strip));
+            }
+            rest = &after[end..];
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            let word = &after[..end];
+            if !word.is_empty()
+                && word
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            {
+                out.push((word.to_string(), strip));
+            }
+            rest = &after[end..];
+        }
+    }
+    out
+}
+
+/// A build stage: its FROM and the instructions after it.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub from: Instruction,
+    /// The base image after ARG expansion (`None` if a variable is unset).
+    pub image: Option<String>,
+    /// `AS name`, lower-cased (stage names are case-insensitive).
+    pub name: Option<String>,
+    pub body: Vec<Instruction>,
+}
+
+/// Group instructions into stages, expanding the global ARGs in FROM.
+pub fn stages(instructions: &[Instruction]) -> Vec<Stage> {
+    let mut global_args = HashMap::new();
+    let mut stages: Vec<Stage> = Vec::new();
+    for ins in instructions {
+        match (ins.keyword.as_str(), stages.last_mut()) {
+            ("FROM", _) => {
+                let words: Vec<&str> = ins
+                    .args
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let image = words.first().and_then(|w| expand(w, &global_args));
+                let name = match words.as_slice() {
+                    [_, as_kw, name, ..] if as_kw.eq_ignore_ascii_case("as") => {
+                        Some(name.to_ascii_lowercase())
+                    }
+                    _ => None,
+                };
+                stages.push(Stage {
+                    from: ins.clone(),
+                    image,
+                    name,
+                    body: Vec::new(),
+                });
+            }
+            ("ARG", None) => {
+                for (k, v) in key_values(&ins.args, true) {
+                    global_args.insert(k, v.unwrap_or_default());
+                }
+            }
+            (_, Some(stage)) => stage.body.push(ins.clone()),
+            (_, None) => {}
+        }
+    }
+    stages
+}
+
+/// Expand `$VAR`, `${VAR}` and `${VAR:-default}`; `None` if a variable has
+/// no value (so the caller knows it cannot judge the result).
+pub fn expand(word: &str, vars: &HashMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let (name, default) = if chars.peek() == Some(&'{') {
+            chars.next();
+            let inner: String = chars.by_ref().take_while(|c| *c != '}').collect();
+            match inner.split_once(":-") {
+                Some((n, d)) => (n.to_string(), Some(d.to_string())),
+                None => (inner, None),
+            }
+        } else {
+            let mut name = String::new();
+            while let Some(&c) = chars.peek() {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    name.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            (name, None)
+        };
+        match vars
+            .get(&name)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .or(default)
+        {
+            Some(v) => out.push_str(&v),
+            None => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Parse `KEY=VALUE` pairs (quotes removed) of ENV, LABEL or ARG. The
+/// legacy `ENV KEY value with spaces` form is one pair. For ARG
+/// (`arg = true`) a bare `NAME` is a pair without value.
+pub fn key_values(args: &str, arg: bool) -> Vec<(String, Option<String>)> {
+    let words = shell_words(args);
+    if words.is_empty() {
+        return Vec::new();
+    }
+    if !arg && !words[0].contains('=') {
+        // ENV key value (legacy form): the rest of the line is the value.
+        let value = args.trim()[words[0].len()..].trim();
+        return vec![(words[0].clone(), Some(unquote(value)))];
+    }
+    words
+        .into_iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (w, None),
+        })
+        .collect()
+}
+
+/// Split on unquoted whitespace, removing quotes and backslash escapes.
+fn shell_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => cur.extend(chars.next()),
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                cur.extend(chars.next());
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+fn unquote(s: &str) -> String {
+    shell_words(s).join(" ")
+}
+
+/// Split an image reference into (name, tag, digest).
+pub fn image_parts(image: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    // A ':' after the last '/' is a tag; one before it is a registry port.
+    let last_slash = rest.rfind('/').map_or(0, |p| p + 1);
+    match rest[last_slash..].find(':') {
+        Some(p) => (
+            &rest[..last_slash + p],
+            Some(&rest[last_slash + p + 1..]),
+            digest,
+        ),
+        None => (rest, None, digest),
+    }
+}
+
+/// Check one Dockerfile and record findings on `scan`.
+pub fn check(path: &str, text: &str, scan: &mut Scan) {
+    let instructions = parse(text);
+    let stages = stages(&instructions);
+    let at = |line: u32| Location::target(path).line(line);
+    if stages.is_empty() {
+        scan.diagnostic(
+            Location::target(path),
+            "no FROM instruction: not a buildable Dockerfile",
+        );
+        return;
+    }
+    check_base_images(path, &stages, scan);
+    check_final_user(path, &stages, scan);
+    for ins in stages.iter().flat_map(|s| &s.body) {
+        match ins.keyword.as_str() {
+            "ENV" | "ARG" => {
+                for (key, value) in key_values(&ins.args, ins.keyword == "ARG") {
+                    let Some(value) = value else { continue };
+                    if let Some(why) = secret_reason(&key, &value) {
+                        scan.finding(
+                            checks::SECRET_IN_ENV,
+                            format!("{} {key} holds {why}; it is stored in the image metadata and history", ins.keyword),
+                        )
+                        .at(at(ins.line))
+                        .evidence(format!("{} {key}={}", ins.keyword, redact(&value)));
+                    }
+                }
+            }
+            "ADD" => {
+                let has_checksum = ins
+                    .args
+                    .split_whitespace()
+                    .any(|w| w.starts_with("--checksum="));
+                let words: Vec<&str> = ins
+                    .args
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let sources = words.len().saturating_sub(1);
+                for src in &words[..sources] {
+                    if src.starts_with("http://")
+                        || src.starts_with("https://")
+                        || src.starts_with("git@")
+                    {
+                        let f = scan
+                            .finding(checks::ADD_URL, format!("ADD fetches {src} at build time"))
+                            .at(at(ins.line))
+                            .evidence(truncate(&format!("ADD {}", ins.args), 200));
+                        if has_checksum {
+                            f.severity(Severity::Low);
+                            f.message =
+                                format!("ADD fetches {src} at build time (verified by --checksum)");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
+    for (idx, stage) in stages.iter().enumerate() {
+        let loc = Location::target(path).line(stage.from.line);
+        let Some(image) = &stage.image else {
+            scan.diagnostic(loc, format!("FROM {}: the image name uses a build argument without a default; base image checks skipped", stage.from.args));
+            continue;
+        };
+        let lower = image.to_ascii_lowercase();
+        let earlier_stage = stages[..idx]
+            .iter()
+            .any(|s| s.name.as_deref() == Some(lower.as_str()));
+        if lower == "scratch" || earlier_stage {
+            continue;
+        }
+        let (name, tag, digest) = image_parts(image);
+        if digest.is_some() {
+            continue;
+        }
+        match tag {
+            None | Some("latest") => {
+                let what = if tag.is_none() {
+                    "has no tag, so it means :latest"
+                } else {
+                    "uses the :latest tag"
+                };
+                scan.finding(checks::BASE_LATEST, format!("base image {name} {what}"))
+                    .at(loc)
+                    .evidence(format!("FROM {}", stage.from.args));
+            }
+            Some(_) => {
+                scan.finding(
+                    checks::BASE_UNPINNED,
+                    format!("base image {image} is not pinned by digest"),
+                )
+                .at(loc)
+                .evidence(format!("FROM {}", stage.from.args));
+            }
+        }
+    }
+}
+
+/// The user the final stage runs as: its last USER, else the USER it
+/// inherits from the earlier stage it is built FROM.
+fn check_final_user(path: &str, stages: &[Stage], scan: &mut Scan) {
+    let last = stages.len() - 1;
+    let mut idx = last;
+    loop {
+        let stage = &stages[idx];
+        if let Some(user) = stage.body.iter().rev().find(|i| i.keyword == "USER") {
+            let vars = stage_vars(stage);
+            let loc = Location::target(path).line(user.line);
+            match expand(user.args.trim(), &vars) {
+                None => scan.diagnostic(loc, format!("USER {}: the user is a variable without a value; the root-user check could not decide", user.args)),
+                Some(u) if is_root(&u) => {
+                    let via = if idx == last { String::new() } else { format!(" (inherited by the final stage from stage {})", stage.name.as_deref().unwrap_or("?")) };
+                    scan.finding(checks::ROOT_USER, format!("the final stage runs as {u}{via}"))
+                        .at(loc)
+                        .evidence(format!("USER {}", user.args));
+                }
+                Some(_) => {}
+            }
+            return;
+        }
+        let base = stage.image.as_deref().map(str::to_ascii_lowercase);
+        match stages[..idx]
+            .iter()
+            .rposition(|s| s.name.is_some() && s.name == base)
+        {
+            Some(parent) => idx = parent,
+            None => {
+                let from = &stages[last].from;
+                scan.finding(checks::ROOT_USER, "the final stage never sets USER, so the container runs as root unless the base image changed it")
+                    .at(Location::target(path).line(from.line))
+                    .evidence(format!("FROM {}", from.args));
+                return;
+            }
+        }
+    }
+}
+
+fn stage_vars(stage: &Stage) -> HashMap<String, String> {
+    let mut vars = HashMap::new();
+    for ins in &stage.body {
+        if ins.keyword == "ARG" || ins.keyword == "ENV" {
+            for (k, v) in key_values(&ins.args, ins.keyword == "ARG") {
+                vars.insert(k, v.unwrap_or_default());
+            }
+        }
+    }
+    vars
+}
+
+fn is_root(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("").trim();
+    name.eq_ignore_ascii_case("root") || name == "0"
+}
+
+/// Why a name/value pair looks like a secret, if it does.
+pub fn secret_reason(key: &str, value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    if value.is_empty() || value.starts_with('$') {
+        return None;
+    }
+    if let Some(kind) = known_token(value) {
+        return Some(kind);
+    }
+    let k = key.to_ascii_lowercase();
+    // References to secrets, not secrets.
+    const NOT_SECRET_SUFFIXES: &[&str] = &[
+        "_file", "_path", "_dir", "_name", "_id", "_url", "_env", "_type", "_length",
+    ];
+    if NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s)) {
+        return None;
+    }
+    const SECRET_WORDS: &[&str] = &[
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "private_key",
+        "credential",
+    ];
+    SECRET_WORDS
+        .iter()
+        .any(|w| k.contains(w))
+        .then_some("a secret value (by its name)")
+}
+
+/// Recognise credentials by their published formats.
+fn known_token(value: &str) -> Option<&'static str> {
+    let alnum = |s: &str, n: usize| {
+        s.len() >= n
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if let Some(rest) = value.strip_prefix("hf_") {
+        if rest.len() >= 30 && rest.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Some("a Hugging Face access token");
+        }
+    }
+    if value.starts_with("sk-ant-") && alnum(&value[7..], 20) {
+        return Some("an Anthropic API key");
+    }
+    if let Some(rest) = value.strip_prefix("sk-") {
+        if alnum(rest, 20) {
+            return Some("an OpenAI-style API key");
+        }
+    }
+    if (value.starts_with("AKIA") || value.starts_with("ASIA"))
+        && value.len() == 20
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Some("an AWS access key id");
+    }
+    for prefix in ["ghp_", "gho_", "ghs_", "ghu_", "github_pat_"] {
+        if value.starts_with(prefix) && alnum(&value[prefix.len()..], 30) {
+            return Some("a GitHub token");
+        }
+    }
+    if value.starts_with("xoxb-") || value.starts_with("xoxp-") {
+        return Some("a Slack token");
+    }
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aicomply_sdk::Finding;
+
+    fn run(text: &str) -> Vec<Finding> {
+        let mut scan = Scan::new(checks::catalogue());
+        check("Dockerfile", text, &mut scan);
+        scan.into_output().findings
+    }
+
+    fn ids(findings: &[Finding]) -> Vec<(&str, u32)> {
+        findings
+            .iter()
+            .map(|f| {
+                (
+                    f.check_id.as_str(),
+                    f.location.as_ref().unwrap().line.unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_bom_crlf_continuations_comments_and_heredocs() {
+        let text = "\u{feff}# syntax=docker/dockerfile:1\r\nFROM alpine:3.20\r\nRUN apk add \\\r\n# a comment\r\n\r\n    curl\r\nRUN <<EOF\r\nUSER root\r\nEOF\r\nuser app\r\n";
+        let ins = parse(text);
+        let kw: Vec<_> = ins.iter().map(|i| (i.keyword.as_str(), i.line)).collect();
+        assert_eq!(kw, vec![("FROM", 2), ("RUN", 3), ("RUN", 7), ("USER", 10)]);
+        assert_eq!(ins[1].args, "apk add curl");
+        assert_eq!(ins[2].heredocs, vec!["USER root\n".to_string()]);
+    }
+
+    #[test]
+    fn escape_directive_changes_the_continuation_character() {
+        let ins = parse("# escape=`\nFROM mcr.microsoft.com/windows:ltsc2022\nRUN dir `\n  c:\\\n");
+        assert_eq!(ins[1].args, "dir c:\\");
+    }
+
+    #[test]
+    fn image_reference_parts() {
+        assert_eq!(image_parts("python"), ("python", None, None));
+        assert_eq!(
+            image_parts("python:3.11-slim"),
+            ("python", Some("3.11-slim"), None)
+        );
+        assert_eq!(
+            image_parts("localhost:5000/team/app"),
+            ("localhost:5000/team/app", None, None)
+        );
+        assert_eq!(
+            image_parts("reg:5000/app:1@sha256:ab"),
+            ("reg:5000/app", Some("1"), Some("sha256:ab"))
+        );
+    }
+
+    #[test]
+    fn only_the_final_stage_user_counts() {
+        let f = run(
+            "FROM golang:1.22 AS build\nUSER builder\nFROM debian:12@sha256:aa\nCOPY --from=build /app /app\n",
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("CONT-DOCKERFILE-BASE-UNPINNED", 1),
+                ("CONT-DOCKERFILE-ROOT-USER", 3)
+            ]
+        );
+        let f = run("FROM alpine@sha256:aa\nUSER app\nUSER 0:0\n");
+        assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-ROOT-USER", 3)]);
+        assert!(run("FROM alpine@sha256:aa\nUSER root\nUSER 1000:1000\n").is_empty());
+    }
+
+    #[test]
+    fn final_stage_inherits_user_from_its_parent_stage() {
+        assert!(run("FROM alpine@sha256:aa AS base\nUSER app\nFROM base\nRUN true\n").is_empty());
+        let f = run("FROM alpine@sha256:aa AS Base\nUSER root\nFROM base\n");
+        assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-ROOT-USER", 2)]);
+    }
+
+    #[test]
+    fn user_from_variables() {
+        assert!(run("FROM alpine@sha256:aa\nARG APP_UID=1000\nUSER ${APP_UID}\n").is_empty());
+        let f = run("FROM alpine@sha256:aa\nENV RUN_AS=root\nUSER $RUN_AS\n");
+        assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-ROOT-USER", 3)]);
+    }
+
+    #[test]
+    fn base_image_tags_and_global_args() {
+        let f = run("ARG BASE=python:latest\nFROM $BASE\nUSER app\n");
+        assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-BASE-LATEST", 2)]);
+        let f = run(
+            "FROM --platform=linux/amd64 ubuntu AS x\nFROM scratch\nCOPY --from=x /a /a\nUSER 1\n",
+        );
+        assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-BASE-LATEST", 1)]);
+    }
+
+    #[test]
+    fn secrets_in_env_and_arg_are_found_and_redacted() {
+        let f = run(
+            "FROM a@sha256:1\nENV HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEFGH \\\n    LOG_LEVEL=info\nARG DB_PASSWORD=\"s3cr3t pass\"\nENV TOKEN_FILE=/run/secrets/t API_KEY=$API_KEY\nENV OPENAI_API_KEY sk-proj1234567890abcdefghij\nUSER app\n",
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("CONT-DOCKERFILE-SECRET-ENV", 2),
+                ("CONT-DOCKERFILE-SECRET-ENV", 4),
+                ("CONT-DOCKERFILE-SECRET-ENV", 6)
+            ]
+        );
+        assert!(f[0].message.contains("Hugging Face"));
+        let ev = f[0].evidence.as_deref().unwrap();
+        assert!(
+            ev.starts_with("ENV HF_TOKEN=hf_a…") && !ev.contains("bcdefg"),
+            "{ev}"
+        );
+        assert!(!f[1].evidence.as_deref().unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn add_from_url() {
+        let f = run(
+            "FROM a@sha256:1\nADD https://example.com/model.bin /models/\nADD --checksum=sha256:abc https://example.com/x /x\nADD local.txt /x\nUSER 1\n",
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("CONT-DOCKERFILE-ADD-URL", 2),
+                ("CONT-DOCKERFILE-ADD-URL", 3)
+            ]
+        );
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(f[1].severity, Severity::Low);
+    }
+}

@@ -1,0 +1,281 @@
+//! Kubernetes workload manifests: the pod spec of every Pod, Deployment,
+//! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job and
+//! CronJob (also inside a `List`), with the API server's defaults and
+//! precedence (a container's securityContext overrides the pod's).
+
+use aicomply_sdk::{Location, Scan};
+
+use crate::checks;
+use crate::yaml::{self, Node};
+
+/// Host paths whose mount hands the pod the container runtime.
+const RUNTIME_SOCKETS: &[&str] = &[
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run",
+    "/run",
+    "/var/run/docker",
+    "/run/containerd",
+    "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+];
+
+/// Check one YAML file; returns the number of workloads found in it.
+pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
+    let docs = match yaml::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            // Only worth saying for files that would have been manifests.
+            if text.contains("apiVersion") || text.contains("kind:") {
+                let why = if text.contains("{{") {
+                    "looks like a Helm or other template; render it (helm template) and scan the output"
+                } else {
+                    "not valid YAML"
+                };
+                scan.diagnostic(Location::target(path), format!("{why}: {e}"));
+            }
+            return 0;
+        }
+    };
+    let mut count = 0;
+    for doc in &docs {
+        count += check_object(path, doc, scan);
+    }
+    count
+}
+
+fn check_object(path: &str, obj: &Node, scan: &mut Scan) -> usize {
+    let Some(kind) = obj.get("kind").and_then(Node::as_str) else {
+        return 0;
+    };
+    if obj.get("apiVersion").is_none() {
+        return 0;
+    }
+    if kind == "List" || kind.ends_with("List") {
+        return obj.get("items").map_or(0, |items| {
+            items
+                .items()
+                .iter()
+                .map(|o| check_object(path, o, scan))
+                .sum()
+        });
+    }
+    let spec_path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return 0,
+    };
+    let name = obj
+        .path(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("(unnamed)");
+    let Some(spec) = obj.path(spec_path) else {
+        scan.diagnostic(
+            Location::target(path).line(obj.line),
+            format!("{kind}/{name} has no pod spec at {}", spec_path.join(".")),
+        );
+        return 0;
+    };
+    check_pod_spec(path, &format!("{kind}/{name}"), spec, scan);
+    1
+}
+
+fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
+    let at = |node: &Node| Location::target(path).line(node.line);
+
+    for key in ["hostNetwork", "hostPID", "hostIPC"] {
+        if let Some(v) = spec.get(key).filter(|v| v.as_bool() == Some(true)) {
+            scan.finding(
+                checks::K8S_HOST_NAMESPACE,
+                format!("{workload} sets {key}: true"),
+            )
+            .at(at(v))
+            .evidence(format!("{key}: true"));
+        }
+    }
+
+    for volume in spec.get("volumes").map(Node::items).unwrap_or_default() {
+        let Some(host_path) = volume.path(&["hostPath", "path"]) else {
+            continue;
+        };
+        let p = host_path.as_str().unwrap_or("");
+        let normalised = if p.len() > 1 {
+            p.trim_end_matches('/')
+        } else {
+            p
+        };
+        if RUNTIME_SOCKETS.contains(&normalised) {
+            let vol = volume.get("name").and_then(Node::as_str).unwrap_or("?");
+            scan.finding(
+                checks::K8S_RUNTIME_SOCKET,
+                format!("{workload} mounts the host path {p} (volume {vol})"),
+            )
+            .at(at(host_path))
+            .evidence(format!("hostPath.path: {p}"));
+        }
+    }
+
+    let pod_ctx = spec.get("securityContext");
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for container in spec.get(list).map(Node::items).unwrap_or_default() {
+            let cname = container.get("name").and_then(Node::as_str).unwrap_or("?");
+            let who = format!("{workload} container {cname}");
+            let ctx = container.get("securityContext");
+            if let Some(p) = ctx
+                .and_then(|c| c.get("privileged"))
+                .filter(|v| v.as_bool() == Some(true))
+            {
+                scan.finding(
+                    checks::K8S_PRIVILEGED,
+                    format!("{who} is privileged: it has every capability and all host devices"),
+                )
+                .at(at(p))
+                .evidence("securityContext.privileged: true");
+            }
+            check_run_as_root(&who, container, ctx, pod_ctx, path, scan);
+        }
+    }
+}
+
+/// The kubelet refuses to start a container as UID 0 only when
+/// runAsNonRoot is true; a non-zero runAsUser also keeps it off root.
+fn check_run_as_root(
+    who: &str,
+    container: &Node,
+    ctx: Option<&Node>,
+    pod_ctx: Option<&Node>,
+    path: &str,
+    scan: &mut Scan,
+) {
+    let effective = |key: &str| {
+        ctx.and_then(|c| c.get(key))
+            .or_else(|| pod_ctx.and_then(|c| c.get(key)))
+    };
+    let run_as_user = effective("runAsUser");
+    if let Some(uid) = run_as_user.filter(|u| u.as_i64() == Some(0)) {
+        scan.finding(
+            checks::K8S_RUN_AS_ROOT,
+            format!("{who} runs as UID 0 (runAsUser: 0)"),
+        )
+        .at(Location::target(path).line(uid.line))
+        .evidence("runAsUser: 0");
+        return;
+    }
+    let non_root = effective("runAsNonRoot").and_then(Node::as_bool) == Some(true);
+    let non_zero_uid = run_as_user.and_then(Node::as_i64).is_some_and(|u| u > 0);
+    if !non_root && !non_zero_uid {
+        let line = container.get("name").map_or(container.line, |n| n.line);
+        scan.finding(
+            checks::K8S_RUN_AS_ROOT,
+            format!("{who} sets neither runAsNonRoot: true nor a non-zero runAsUser, so it runs as the image's user, often root"),
+        )
+        .at(Location::target(path).line(line));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> (usize, Vec<(String, u32)>) {
+        let mut scan = Scan::new(checks::catalogue());
+        let n = check("deploy.yaml", text, &mut scan);
+        let f = scan
+            .into_output()
+            .findings
+            .into_iter()
+            .map(|f| (f.check_id, f.location.unwrap().line.unwrap()))
+            .collect();
+        (n, f)
+    }
+
+    const DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: inference
+spec:
+  template:
+    spec:
+      hostNetwork: yes
+      containers:
+        - name: server
+          image: registry.example.com/llm:1.0
+          securityContext:
+            privileged: true
+      volumes:
+        - name: docker
+          hostPath:
+            path: /var/run/docker.sock/
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: retrain}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          securityContext: {runAsNonRoot: true}
+          containers:
+            - name: train
+              securityContext: {runAsUser: 0}
+";
+
+    #[test]
+    fn deployment_and_cronjob() {
+        let (n, f) = run(DEPLOYMENT);
+        assert_eq!(n, 2);
+        assert_eq!(
+            f,
+            vec![
+                ("CONT-K8S-HOST-NAMESPACE".into(), 8),
+                ("CONT-K8S-RUNTIME-SOCKET".into(), 17),
+                ("CONT-K8S-PRIVILEGED".into(), 13),
+                ("CONT-K8S-RUN-AS-ROOT".into(), 10),
+                ("CONT-K8S-RUN-AS-ROOT".into(), 30),
+            ]
+        );
+    }
+
+    #[test]
+    fn pod_level_context_applies_to_containers() {
+        let (n, f) = run(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    runAsNonRoot: true\n  containers:\n  - name: a\n    image: x\n  - name: b\n    securityContext: {runAsUser: 1000}\n",
+        );
+        assert_eq!((n, f), (1, vec![]));
+    }
+
+    #[test]
+    fn lists_and_non_workloads() {
+        let (n, _) = run(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers: []\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s}\n",
+        );
+        assert_eq!(n, 1);
+        assert_eq!(run("name: ci\non: push\n").0, 0);
+    }
+
+    #[test]
+    fn templates_are_diagnosed_not_passed() {
+        let mut scan = Scan::new(checks::catalogue());
+        let n = check(
+            "chart/templates/d.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include \"x\" . | nindent 4 }}\n",
+            &mut scan,
+        );
+        assert_eq!(n, 0);
+        assert!(
+            scan.diagnostics()[0].message.contains("Helm"),
+            "{:?}",
+            scan.diagnostics()
+        );
+    }
+}

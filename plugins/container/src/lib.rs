@@ -1,0 +1,173 @@
+//! aicomply's first-party plugin for the container domain.
+//!
+//! Reads Dockerfiles, Docker daemon configuration (`daemon.json`) and
+//! Kubernetes workload manifests in the scan target. Everything here is plain
+//! Rust: it compiles natively for tests and to `wasm32-wasip2` as a plugin.
+
+pub mod checks;
+pub mod daemon;
+pub mod dockerfile;
+pub mod kubernetes;
+pub mod yaml;
+
+use std::path::Path;
+
+use aicomply_sdk::fs::{self, WalkOptions};
+use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan};
+
+/// Configuration files larger than this are reported, not read.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+pub struct ContainerPlugin;
+
+impl Plugin for ContainerPlugin {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "container".into(),
+            name: "Containers".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            domain: "container".into(),
+            description: "Dockerfiles, Docker daemon settings and Kubernetes workloads: trusted, \
+                          pinned images and least-privilege isolation (CONT-1, CONT-2)."
+                .into(),
+            checks: checks::catalogue(),
+            capabilities: vec![Capability::FsRead("target".into())],
+        }
+    }
+
+    fn run(ctx: &Context, scan: &mut Scan) -> Result<(), String> {
+        scan_tree(ctx.target()?, scan);
+        Ok(())
+    }
+}
+
+aicomply_sdk::export_plugin!(ContainerPlugin);
+
+/// What kind of file the plugin reads, decided by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dockerfile,
+    DaemonJson,
+    Yaml,
+}
+
+fn classify(name: &str) -> Option<Kind> {
+    let lower = name.to_ascii_lowercase();
+    if lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+    {
+        Some(Kind::Dockerfile)
+    } else if lower == "daemon.json" {
+        Some(Kind::DaemonJson)
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        Some(Kind::Yaml)
+    } else {
+        None
+    }
+}
+
+/// Scan every relevant file under `root` and record the results on `scan`.
+pub fn scan_tree(root: &Path, scan: &mut Scan) {
+    let walk = fs::walk(root, &WalkOptions::default());
+    for (dir, error) in &walk.errors {
+        scan.diagnostic(
+            Location::target(dir.clone()),
+            format!("folder not listed: {error}"),
+        );
+    }
+    if walk.truncated {
+        scan.diagnostic(
+            Location::target("."),
+            "the walk stopped at its depth or file-count limit; files beyond it were not scanned",
+        );
+    }
+
+    let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
+    for entry in &walk.files {
+        let Some(kind) = classify(entry.name()) else {
+            continue;
+        };
+        let text = match fs::read_text(&entry.path, MAX_CONFIG_BYTES) {
+            Ok(t) => t,
+            Err(e) => {
+                scan.diagnostic(Location::target(entry.relative.clone()), e.to_string());
+                continue;
+            }
+        };
+        match kind {
+            Kind::Dockerfile => {
+                dockerfile::check(&entry.relative, &text, scan);
+                dockerfiles += 1;
+            }
+            Kind::DaemonJson => {
+                if daemon::check(&entry.relative, &text, scan) {
+                    daemons += 1;
+                }
+            }
+            Kind::Yaml => workloads += kubernetes::check(&entry.relative, &text, scan),
+        }
+    }
+
+    mark(
+        scan,
+        dockerfiles,
+        checks::DOCKERFILE_CHECKS,
+        "no Dockerfile or Containerfile in the target",
+    );
+    mark(
+        scan,
+        daemons,
+        checks::DAEMON_CHECKS,
+        "no readable Docker daemon configuration (daemon.json) in the target",
+    );
+    mark(
+        scan,
+        workloads,
+        checks::K8S_CHECKS,
+        "no Kubernetes workload manifests in the target",
+    );
+}
+
+/// A group of checks is evaluated when at least one file of its kind was
+/// read; otherwise it is not checked, with the reason.
+fn mark(scan: &mut Scan, files_read: usize, group: &[&str], reason: &str) {
+    for check in group {
+        if files_read > 0 {
+            scan.evaluated(check);
+        } else {
+            scan.not_checked(check, reason);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_name() {
+        assert_eq!(classify("Dockerfile"), Some(Kind::Dockerfile));
+        assert_eq!(classify("Dockerfile.gpu"), Some(Kind::Dockerfile));
+        assert_eq!(classify("api.Dockerfile"), Some(Kind::Dockerfile));
+        assert_eq!(classify("Containerfile"), Some(Kind::Dockerfile));
+        assert_eq!(classify("daemon.json"), Some(Kind::DaemonJson));
+        assert_eq!(classify("deploy.YML"), Some(Kind::Yaml));
+        assert_eq!(classify("README.md"), None);
+    }
+
+    #[test]
+    fn nothing_to_read_means_not_checked() {
+        let dir =
+            std::env::temp_dir().join(format!("aicomply-container-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("README.md"), "hello").unwrap();
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(&dir, &mut scan);
+        let out = scan.into_output();
+        assert!(out.evaluated.is_empty());
+        assert_eq!(out.not_checked.len(), checks::catalogue().len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

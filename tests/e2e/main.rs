@@ -1,0 +1,7 @@
+//! End-to-end tests: the real `aicomply` binary, the real embedded plugins
+//! and test plugins built from tests/plugins, on fixture trees.
+
+mod support;
+
+mod pipeline;
+mod sandbox;

@@ -1,0 +1,126 @@
+//! The main job: scan a target, write reports, exit with the right code.
+
+use sha2::{Digest, Sha256};
+
+use crate::support::*;
+
+const SECRET: &str = "hf_qZtLmNpXvBwRcYdKfGhJsAeUiOkPlMnBvCxZa";
+
+#[test]
+fn example_target_exact_findings_statuses_and_reports() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().to_str().unwrap();
+    let target = fixture("example-ai-service");
+    let run = aicomply(&["run", "--target", target.to_str().unwrap(), "--out", out, "--fail-on", "high"]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+
+    let report = read_json(&out_dir.path().join("report.json"));
+    assert_eq!(report["schema_version"], "1.0.0");
+    assert_eq!(finding_keys(&report), example_findings());
+    assert_eq!(control_status(&report, "CONT-1"), "failed");
+    assert_eq!(control_status(&report, "CONT-2"), "failed");
+    // No plugin checks these yet: never "passed".
+    assert_eq!(control_status(&report, "CONT-3"), "not_checked");
+    assert_eq!(control_status(&report, "HOST-4"), "not_checked");
+    let container = plugin(&report, "container");
+    assert_eq!(container["status"], "ok");
+    assert_eq!(container["source"], "embedded:container");
+    assert_eq!(container["capabilities_granted"][0]["root"], "target");
+
+    // minijinja escapes '/' in HTML as &#x2f;.
+    let html = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap().replace("&#x2f;", "/");
+    let md = std::fs::read_to_string(out_dir.path().join("report.md")).unwrap();
+    for (check, path, line) in example_findings() {
+        assert!(html.contains(&check), "HTML lacks {check}");
+        assert!(md.contains(&check), "Markdown lacks {check}");
+        let loc = format!("{path}:{line}");
+        assert!(html.contains(&loc) && md.contains(&loc), "a report lacks {loc}");
+    }
+    assert!(!html.contains("<script"), "the HTML report runs no scripts");
+    assert!(!html.contains("<link") && !html.contains("src=\"http"), "HTML must not load resources");
+    // Secrets are redacted in every format.
+    let json = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
+    for text in [&json, &html, &md] {
+        assert!(!text.contains(SECRET), "a report contains the unredacted token");
+    }
+    assert!(json.contains("hf_q…[redacted, 40 chars]"));
+
+    // The terminal summary names counts and where the reports went.
+    let err = stderr(&run);
+    assert!(err.contains("Findings: 13 findings (critical 3, high 5, medium 3, low 2, info 0)"), "{err}");
+    assert!(err.contains("report.html") && err.contains("exit 1"), "{err}");
+}
+
+#[test]
+fn hardened_target_passes_with_exit_0() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = fixture("hardened");
+    let run = aicomply(&["run", "--target", target.to_str().unwrap(), "--out", out_dir.path().to_str().unwrap()]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let report = read_json(&out_dir.path().join("report.json"));
+    assert_eq!(finding_keys(&report), vec![]);
+    assert_eq!(control_status(&report, "CONT-1"), "passed");
+    assert_eq!(control_status(&report, "CONT-2"), "passed");
+}
+
+#[test]
+fn fail_on_threshold_decides_exit_code() {
+    let target = fixture("example-ai-service");
+    let t = target.to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    assert_eq!(code(&aicomply(&["run", "-q", "--target", t, "--out", o, "--fail-on", "none"])), 0);
+    assert_eq!(code(&aicomply(&["run", "-q", "--target", t, "--out", o, "--fail-on", "critical", "--format", "json"])), 1);
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let run = aicomply(&["run", "--target", "/definitely/not/here"]);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("/definitely/not/here"), "{}", stderr(&run));
+    assert_eq!(code(&aicomply(&["run"])), 2, "missing --target");
+    assert_eq!(code(&aicomply(&["run", "--target", ".", "--fail-on", "severe"])), 2);
+}
+
+#[test]
+fn plugins_list_shows_sha256_of_embedded_and_directory_plugins() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::FS_ESCAPE]);
+    let run = aicomply(&["plugins", "list", "--plugins", plugins.to_str().unwrap()]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    for p in aicomply::plugin::EMBEDDED {
+        let sha = aicomply::plugin::hex(&Sha256::digest(p.wasm));
+        let line = stdout.lines().find(|l| l.starts_with(p.name)).unwrap_or_else(|| panic!("{stdout}"));
+        assert!(line.contains(&format!("sha256:{sha}")), "{line}");
+        assert!(line.contains("fs-read:target"), "{line}");
+    }
+    let sha = aicomply::plugin::hex(&Sha256::digest(std::fs::read(aicomply_test_plugins::FS_ESCAPE).unwrap()));
+    let line = stdout.lines().find(|l| l.starts_with("fs-escape")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains(&format!("sha256:{sha}")), "{line}");
+}
+
+#[test]
+fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("report.md.j2"), "custom {{ summary.findings }} findings for {{ run.target }}\n").unwrap();
+    let target = fixture("example-ai-service");
+    let out = dir.path().join("out");
+    let run = aicomply(&[
+        "run", "-q", "--target", target.to_str().unwrap(), "--out", out.to_str().unwrap(),
+        "--templates", templates.to_str().unwrap(), "--fail-on", "none",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.starts_with("custom 13 findings for "), "{md}");
+    // The built-in HTML template is still used.
+    assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("<!DOCTYPE html>"));
+
+    std::fs::write(templates.join("report.md.j2"), "fine\n{% for x in %}\n").unwrap();
+    let run = aicomply(&["run", "-q", "--target", target.to_str().unwrap(), "--out", out.to_str().unwrap(), "--templates", templates.to_str().unwrap()]);
+    assert_eq!(code(&run), 2);
+    let err = stderr(&run);
+    assert!(err.contains("report.md.j2") && err.contains("line 2"), "{err}");
+}

@@ -1,0 +1,151 @@
+//! Running the binary and reading what it wrote.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_aicomply");
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
+}
+
+/// Components compiled by one test are reused by the others.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
+}
+
+/// Run `aicomply` with `args`; kill it and fail if it runs longer than
+/// `limit` (so a broken deadline fails the test instead of hanging it).
+pub fn aicomply_within(args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("AICOMPLY_CACHE_DIR", cache_dir())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start aicomply");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "aicomply {args:?} ran longer than {limit:?}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn aicomply(args: &[&str]) -> Output {
+    aicomply_within(args, Duration::from_secs(300))
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("report.json is JSON")
+}
+
+/// (check id, path, line) of every finding, sorted.
+pub fn finding_keys(report: &Value) -> Vec<(String, String, u64)> {
+    let mut keys: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["check_id"].as_str().unwrap().to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+pub fn control_status(report: &Value, id: &str) -> String {
+    report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("control {id} in report"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+pub fn plugin<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("plugin {id} in report: {report:#}"))
+}
+
+/// A plugin directory holding copies of the given components.
+pub fn plugin_dir(dir: &Path, components: &[&str]) -> PathBuf {
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    for c in components {
+        let src = Path::new(c);
+        std::fs::copy(src, plugins.join(src.file_name().unwrap())).unwrap();
+    }
+    plugins
+}
+
+/// Copy a directory tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
+
+/// The findings the container plugin reports on the example target.
+pub fn example_findings() -> Vec<(String, String, u64)> {
+    let mut v: Vec<(String, String, u64)> = [
+        ("CONT-DAEMON-INSECURE-REGISTRY", "etc/docker/daemon.json", 3),
+        ("CONT-DAEMON-TCP-NO-TLS", "etc/docker/daemon.json", 2),
+        ("CONT-DAEMON-USERNS-REMAP", "etc/docker/daemon.json", 1),
+        ("CONT-DOCKERFILE-ADD-URL", "Dockerfile", 19),
+        ("CONT-DOCKERFILE-BASE-UNPINNED", "Dockerfile", 4),
+        ("CONT-DOCKERFILE-BASE-UNPINNED", "Dockerfile", 10),
+        ("CONT-DOCKERFILE-ROOT-USER", "Dockerfile", 10),
+        ("CONT-DOCKERFILE-SECRET-ENV", "Dockerfile", 11),
+        ("CONT-DOCKERFILE-SECRET-ENV", "Dockerfile", 14),
+        ("CONT-K8S-HOST-NAMESPACE", "deploy/k8s/inference.yaml", 15),
+        ("CONT-K8S-PRIVILEGED", "deploy/k8s/inference.yaml", 22),
+        ("CONT-K8S-RUN-AS-ROOT", "deploy/k8s/inference.yaml", 17),
+        ("CONT-K8S-RUNTIME-SOCKET", "deploy/k8s/inference.yaml", 32),
+    ]
+    .iter()
+    .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+    .collect();
+    v.sort();
+    v
+}
