@@ -124,3 +124,20 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     let err = stderr(&run);
     assert!(err.contains("report.md.j2") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn second_run_loads_compiled_components_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let target = fixture("hardened");
+    let args = [
+        "run", "--target", target.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap(),
+        "--cache-dir", cache.to_str().unwrap(),
+    ];
+    let first = stderr(&aicomply(&args));
+    assert!(first.contains("embedded:container (compiled)"), "{first}");
+    let entries = std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(entries, aicomply::plugin::EMBEDDED.len(), "one cache entry per plugin");
+    let second = stderr(&aicomply(&args));
+    assert!(second.contains("loaded   embedded:container\n"), "{second}");
+}
