@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::Severity;
 use crate::plugin::cache::ComponentCache;
+use crate::plugin::lock::{Candidate, DEFAULT_LOCK_FILE, LOCK_VERSION, LockFile, LockedPlugin};
 use crate::plugin::validate::OutputLimits;
+use crate::policy::Policy;
 use crate::render::{Format, Renderer};
 use crate::report::Report;
 use crate::run::{self, Loader, Progress, ProgressFn, RunOptions};
@@ -52,8 +54,16 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum PluginsCommand {
-    /// List plugins: id, version, domain, SHA-256, requested capabilities.
+    /// List plugins: id, version, domain, SHA-256, requested and granted capabilities.
     List(PluginSelection),
+    /// Write aicomply.lock: each plugin's id, version, SHA-256, contract version and capabilities.
+    Lock {
+        #[command(flatten)]
+        selection: PluginSelection,
+        /// Where to write the lock.
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_LOCK_FILE)]
+        lock: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -70,6 +80,16 @@ pub struct PluginSelection {
     /// Compile every plugin afresh and cache nothing.
     #[arg(long)]
     pub no_cache: bool,
+    /// Policy file (grants, roots, limits, plugin config), e.g. aicomply.toml.
+    /// Never read implicitly: a scanned repository must not grant itself.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Grant a capability: PLUGIN=KIND:SCOPE (e.g. host=fs-read:host-etc; `*` for every plugin).
+    #[arg(long, value_name = "PLUGIN=KIND:SCOPE")]
+    pub grant: Vec<String>,
+    /// Map a named root to a host directory, always read-only: NAME=PATH.
+    #[arg(long, value_name = "NAME=PATH")]
+    pub root: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,15 +139,24 @@ pub struct RunArgs {
     /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Wall-clock limit for one plugin, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub plugin_timeout: f64,
-    /// Memory limit for one plugin, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 512)]
-    pub plugin_memory: usize,
-    /// Most findings one plugin may return; more is a plugin error.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub max_findings: usize,
+    /// Refuse to run unless every plugin matches the lock file (digest, capabilities).
+    #[arg(long)]
+    pub locked: bool,
+    /// The lock file --locked checks.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_LOCK_FILE)]
+    pub lock: PathBuf,
+    /// Wall-clock limit for one plugin, in seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub plugin_timeout: Option<f64>,
+    /// Memory limit for one plugin, in MiB [default: 512].
+    #[arg(long, value_name = "MIB")]
+    pub plugin_memory: Option<usize>,
+    /// Most findings one plugin may return; more is a plugin error [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
+    /// Longest string (message, evidence, path) a plugin may return, in bytes [default: 16384].
+    #[arg(long, value_name = "BYTES")]
+    pub max_string_bytes: Option<usize>,
     /// Plugins run at the same time [default: number of cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -169,6 +198,9 @@ pub fn main() -> i32 {
         match cli.command {
             Command::Run(args) => run_command(args, jobs).await,
             Command::Plugins(PluginsCommand::List(sel)) => list_command(sel).await,
+            Command::Plugins(PluginsCommand::Lock { selection, lock }) => {
+                lock_command(selection, lock).await
+            }
         }
     });
     match result {
@@ -206,28 +238,20 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     if !target.is_dir() {
         anyhow::bail!("the target {} is not a directory", args.target.display());
     }
-    if !(args.plugin_timeout > 0.0 && args.plugin_timeout.is_finite()) {
-        anyhow::bail!("--plugin-timeout must be a positive number of seconds");
-    }
+    let policy = load_policy(&args.selection)?;
     // Templates are checked before anything runs, so a broken one costs
     // seconds, not a whole scan.
     let renderer = Renderer::new(args.templates.as_deref())?;
-    let limits = Limits {
-        timeout: Duration::from_secs_f64(args.plugin_timeout),
-        memory_bytes: args.plugin_memory << 20,
-        ..Limits::default()
-    };
+    let (limits, output_limits) = limits(&args, &policy)?;
     let options = RunOptions {
         target,
         plugins_dir: args.selection.plugins.clone(),
         embedded: !args.selection.no_embedded,
         limits,
-        output_limits: OutputLimits {
-            max_findings: args.max_findings,
-            ..OutputLimits::default()
-        },
+        output_limits,
         cache_dir: cache_dir(&args.selection),
         jobs,
+        policy,
     };
 
     let quiet = args.quiet;
@@ -273,6 +297,21 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         anyhow::bail!(
             "no plugins to run (--no-embedded without --plugins, or an empty plugin directory)"
         );
+    }
+    if args.locked {
+        let lock = LockFile::read(&args.lock)?;
+        let violations = lock.violations(&candidates(&prepared));
+        if !violations.is_empty() {
+            for v in &violations {
+                eprintln!("error: {}", terminal::sanitize(v));
+            }
+            eprintln!(
+                "error: --locked: {} plugin(s) do not match {}; nothing was run. Review the change, then update the lock with `aicomply plugins lock`.",
+                violations.len(),
+                args.lock.display()
+            );
+            return Ok(EXIT_USAGE);
+        }
     }
     let outcomes = run::run_all(&loader, prepared, &options, &progress).await?;
     let report = Report::build(args.target.display().to_string(), started, outcomes);
@@ -334,8 +373,72 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-async fn list_command(sel: PluginSelection) -> anyhow::Result<i32> {
-    let loader = Loader::new(cache_dir(&sel))?;
+fn load_policy(sel: &PluginSelection) -> anyhow::Result<Policy> {
+    Policy::load(sel.policy.as_deref(), &sel.grant, &sel.root)
+}
+
+/// Limits from flags, else the policy file, else the defaults.
+fn limits(args: &RunArgs, policy: &Policy) -> anyhow::Result<(Limits, OutputLimits)> {
+    let p = &policy.limits;
+    let d = Limits::default();
+    let od = OutputLimits::default();
+    let timeout = args
+        .plugin_timeout
+        .or(p.plugin_timeout)
+        .unwrap_or(d.timeout.as_secs_f64());
+    if !(timeout > 0.0 && timeout.is_finite() && timeout < 1e9) {
+        anyhow::bail!("the plugin timeout must be a positive number of seconds (got {timeout})");
+    }
+    let memory_mib = args
+        .plugin_memory
+        .or(p.plugin_memory)
+        .unwrap_or(d.memory_bytes >> 20);
+    if memory_mib == 0 || memory_mib > 1 << 20 {
+        anyhow::bail!(
+            "the plugin memory limit must be between 1 and 1048576 MiB (got {memory_mib})"
+        );
+    }
+    let limits = Limits {
+        timeout: Duration::from_secs_f64(timeout),
+        memory_bytes: memory_mib << 20,
+        hostcall_bytes: p.hostcall_mib.map_or(d.hostcall_bytes, |m| m << 20),
+        output_bytes: p.output_bytes.unwrap_or(d.output_bytes),
+        log_lines: p.log_lines.unwrap_or(d.log_lines),
+        ..d
+    };
+    let output = OutputLimits {
+        max_findings: args
+            .max_findings
+            .or(p.max_findings)
+            .unwrap_or(od.max_findings),
+        max_string_bytes: args
+            .max_string_bytes
+            .or(p.max_string_bytes)
+            .unwrap_or(od.max_string_bytes),
+    };
+    Ok((limits, output))
+}
+
+/// What the lock check needs to know of each prepared plugin.
+fn candidates(prepared: &[run::Prepared]) -> Vec<Candidate<'_>> {
+    prepared
+        .iter()
+        .map(|p| Candidate {
+            source: p.source.to_string(),
+            id: p.description.as_ref().ok().map(|d| d.id.as_str()),
+            sha256: p.sha256.as_deref(),
+            requested: p
+                .description
+                .as_ref()
+                .map(|d| d.capabilities.iter().map(|c| c.key()).collect())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+async fn prepare_all(sel: &PluginSelection) -> anyhow::Result<(Policy, Vec<run::Prepared>)> {
+    let policy = load_policy(sel)?;
+    let loader = Loader::new(cache_dir(sel))?;
     let progress: ProgressFn = Arc::new(|_| {});
     let prepared = loader
         .prepare(
@@ -346,40 +449,99 @@ async fn list_command(sel: PluginSelection) -> anyhow::Result<i32> {
             &progress,
         )
         .await?;
+    Ok((policy, prepared))
+}
+
+async fn list_command(sel: PluginSelection) -> anyhow::Result<i32> {
+    let (policy, prepared) = prepare_all(&sel).await?;
     let mut any_error = false;
     for p in &prepared {
         let sha = p.sha256.as_deref().unwrap_or("-");
+        let source = terminal::sanitize(&p.source.to_string());
         match &p.description {
             Ok(d) => {
-                let caps: Vec<String> = d.capabilities.iter().map(|c| c.to_string()).collect();
+                let (granted, denied) = policy.resolve(&d.id, &d.capabilities);
+                let list = |caps: Vec<String>| {
+                    if caps.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        terminal::sanitize(&caps.join(", "))
+                    }
+                };
                 println!(
-                    "{:<16} {:<8} {:<10} sha256:{}  checks:{:<3} requests: {}  ({})",
+                    "{:<16} {:<8} {:<10} sha256:{}  checks:{}  requests: {}  granted: {}  ({source})",
                     terminal::sanitize(&d.id),
                     terminal::sanitize(&d.version),
                     terminal::sanitize(&d.domain),
                     sha,
                     d.checks.len(),
-                    if caps.is_empty() {
-                        "nothing".into()
-                    } else {
-                        terminal::sanitize(&caps.join(", "))
-                    },
-                    terminal::sanitize(&p.source.to_string())
+                    list(d.capabilities.iter().map(|c| c.to_string()).collect()),
+                    list(granted.iter().map(|c| c.to_string()).collect()),
                 );
+                for n in denied {
+                    println!(
+                        "    not granted {}: {}",
+                        terminal::sanitize(&n.capability.to_string()),
+                        terminal::sanitize(&n.reason)
+                    );
+                }
             }
             Err(e) => {
                 any_error = true;
                 println!(
-                    "{:<16} {:<8} {:<10} sha256:{}  ERROR: {}  ({})",
+                    "{:<16} {:<8} {:<10} sha256:{}  ERROR: {}  ({source})",
                     terminal::sanitize(&p.id()),
                     "-",
                     "-",
                     sha,
                     terminal::sanitize(e),
-                    terminal::sanitize(&p.source.to_string())
                 );
             }
         }
     }
     Ok(if any_error { EXIT_INCOMPLETE } else { EXIT_OK })
+}
+
+async fn lock_command(sel: PluginSelection, path: PathBuf) -> anyhow::Result<i32> {
+    let (policy, prepared) = prepare_all(&sel).await?;
+    let mut plugins = Vec::new();
+    for p in &prepared {
+        let d = match &p.description {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!(
+                    "error: {} cannot be locked: {}",
+                    terminal::sanitize(&p.source.to_string()),
+                    terminal::sanitize(e)
+                );
+                return Ok(EXIT_USAGE);
+            }
+        };
+        let (granted, _) = policy.resolve(&d.id, &d.capabilities);
+        let source = match &p.source {
+            run_source @ crate::plugin::Source::Embedded(_) => run_source.to_string(),
+            crate::plugin::Source::File(f) => f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        };
+        plugins.push(LockedPlugin {
+            id: d.id.clone(),
+            version: d.version.clone(),
+            source,
+            sha256: p.sha256.clone().unwrap_or_default(),
+            wit: p.wit.clone().unwrap_or_default(),
+            requested: d.capabilities.iter().map(|c| c.key()).collect(),
+            granted: granted.iter().map(|c| c.key()).collect(),
+        });
+    }
+    plugins.sort_by(|a, b| a.id.cmp(&b.id));
+    let n = plugins.len();
+    LockFile {
+        version: LOCK_VERSION,
+        plugins,
+    }
+    .write(&path)?;
+    eprintln!("locked {n} plugin(s) in {}", path.display());
+    Ok(EXIT_OK)
 }

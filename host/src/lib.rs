@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod cli;
 pub mod model;
 pub mod plugin;
+pub mod policy;
 pub mod render;
 pub mod report;
 pub mod run;

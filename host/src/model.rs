@@ -51,19 +51,25 @@ pub struct Check {
     pub references: Vec<String>,
 }
 
-/// A capability a plugin requests or is granted.
+/// A capability a plugin requests or is granted: `kind` on a root named
+/// `scope` (e.g. `fs-read` on `target`), with the plugin's reason.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Capability {
-    /// Read-only access to a named filesystem root.
-    FsRead { root: String },
+pub struct Capability {
+    pub kind: String,
+    pub scope: String,
+    pub reason: String,
+}
+
+impl Capability {
+    /// `kind:scope`, the form used in policies, locks and flags.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind, self.scope)
+    }
 }
 
 impl std::fmt::Display for Capability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Capability::FsRead { root } => write!(f, "fs-read:{root}"),
-        }
+        write!(f, "{}:{}", self.kind, self.scope)
     }
 }
 

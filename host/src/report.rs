@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baseline;
 use crate::model::{Capability, Diagnostic, Location, Severity};
+use crate::policy::Denied;
 use crate::run::PluginOutcome;
 
 /// Version of the JSON report format. Additive changes bump the minor;
@@ -159,8 +160,12 @@ pub struct PluginResult {
     /// `embedded:<name>` or the file path.
     pub source: String,
     pub sha256: Option<String>,
+    /// The plugin contract version the component was built against.
+    pub wit_version: Option<String>,
     pub capabilities_requested: Vec<Capability>,
     pub capabilities_granted: Vec<Capability>,
+    /// Requested but not in effect, with what would grant each.
+    pub capabilities_denied: Vec<Denied>,
     pub status: PluginStatus,
     pub error: Option<String>,
     pub duration_ms: u64,
@@ -301,13 +306,6 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
         .as_ref()
         .map(|d| d.capabilities.clone())
         .unwrap_or_default();
-    // Every plugin is granted read-only access to the scan target and
-    // nothing else; a request for another root is not granted.
-    let granted: Vec<Capability> = requested
-        .iter()
-        .filter(|c| matches!(c, Capability::FsRead { root } if root == "target"))
-        .cloned()
-        .collect();
 
     let mut findings = Vec::new();
     let mut checks = Vec::new();
@@ -391,8 +389,10 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
             .map_or_else(String::new, |d| d.description.clone()),
         source,
         sha256: o.sha256,
+        wit_version: o.wit,
         capabilities_requested: requested,
-        capabilities_granted: granted,
+        capabilities_granted: o.granted,
+        capabilities_denied: o.denied,
         status,
         error,
         duration_ms: o.duration.as_millis() as u64,

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::model::{PluginDescription, PluginOutput};
+use crate::model::{Capability, PluginDescription, PluginOutput};
 use crate::plugin::cache::ComponentCache;
 use crate::plugin::validate::{self, OutputLimits};
-use crate::plugin::{self, Source};
-use crate::sandbox::{Limits, Linked, Sandbox, Transcript};
+use crate::plugin::{self, Source, contract};
+use crate::policy::{Denied, Policy, TARGET_ROOT};
+use crate::sandbox::{Limits, Linked, Mount, Sandbox, Transcript};
 
 /// Everything a scan needs to know.
 #[derive(Debug, Clone)]
@@ -25,12 +26,15 @@ pub struct RunOptions {
     pub output_limits: OutputLimits,
     pub cache_dir: Option<PathBuf>,
     pub jobs: usize,
+    pub policy: Policy,
 }
 
 /// A plugin after loading and `describe`.
 pub struct Prepared {
     pub source: Source,
     pub sha256: Option<String>,
+    /// The plugin contract version the component exports.
+    pub wit: Option<String>,
     pub linked: Option<Linked>,
     pub description: Result<PluginDescription, String>,
     pub transcript: Transcript,
@@ -50,6 +54,9 @@ impl Prepared {
 pub struct PluginOutcome {
     pub source: Source,
     pub sha256: Option<String>,
+    pub wit: Option<String>,
+    pub granted: Vec<Capability>,
+    pub denied: Vec<Denied>,
     pub description: Option<PluginDescription>,
     pub result: Result<PluginOutput, String>,
     pub duration: Duration,
@@ -91,6 +98,7 @@ impl Loader {
             .map(|e| Prepared {
                 source: e.source,
                 sha256: e.sha256,
+                wit: None,
                 linked: None,
                 description: Err(e.message),
                 transcript: Transcript::default(),
@@ -119,11 +127,13 @@ impl Loader {
                 .await
                 .unwrap_or_else(|e| Err(format!("the compiler panicked: {e}")));
                 let mut transcript = Transcript::default();
+                let mut wit = None;
                 let (linked, description) = match compiled.and_then(|(c, cached)| {
                     progress(Progress::Loaded {
                         source: &source,
                         cached,
                     });
+                    wit = Some(contract::check(sandbox.engine(), &c)?);
                     sandbox.link(&c)
                 }) {
                     Err(e) => (None, Err(e)),
@@ -139,6 +149,7 @@ impl Loader {
                 Prepared {
                     source,
                     sha256: Some(sha256),
+                    wit,
                     linked,
                     description,
                     transcript,
@@ -200,6 +211,9 @@ pub async fn run_all(
                     return PluginOutcome {
                         source: p.source,
                         sha256: p.sha256,
+                        wit: p.wit,
+                        granted: Vec::new(),
+                        denied: Vec::new(),
                         description: None,
                         result: Err(e),
                         duration: p.load_time,
@@ -207,10 +221,15 @@ pub async fn run_all(
                     };
                 }
             };
+            let (granted, denied) = options
+                .policy
+                .resolve(&description.id, &description.capabilities);
+            let mounts = mounts(&granted, &options);
+            let config = options.policy.config(&description.id);
             let _permit = gate.acquire_owned().await.expect("semaphore open");
             let start = Instant::now();
             let (result, transcript) = sandbox
-                .run(&linked, &options.target, Vec::new(), &options.limits)
+                .run(&linked, &mounts, &granted, config, &options.limits)
                 .await;
             let result = result.and_then(|o| {
                 validate::output(&description, &o, &options.output_limits).map(|()| o)
@@ -222,6 +241,9 @@ pub async fn run_all(
             PluginOutcome {
                 source: p.source,
                 sha256: p.sha256,
+                wit: p.wit,
+                granted,
+                denied,
                 description: Some(description),
                 result,
                 duration: p.load_time + start.elapsed(),
@@ -234,4 +256,37 @@ pub async fn run_all(
         outcomes.push(task.await?);
     }
     Ok(outcomes)
+}
+
+/// The roots a plugin's effective capabilities give it.
+fn mounts(granted: &[Capability], options: &RunOptions) -> Vec<Mount> {
+    let mut mounts: Vec<Mount> = Vec::new();
+    for cap in granted {
+        let host_path = if cap.scope == TARGET_ROOT {
+            options.target.clone()
+        } else {
+            match options.policy.roots.get(&cap.scope) {
+                Some(p) => p.clone(),
+                None => continue, // resolve() only grants mapped roots
+            }
+        };
+        let mount = match mounts.iter_mut().find(|m| m.name == cap.scope) {
+            Some(m) => m,
+            None => {
+                mounts.push(Mount {
+                    name: cap.scope.clone(),
+                    host_path,
+                    read: false,
+                    meta: false,
+                });
+                mounts.last_mut().expect("just pushed")
+            }
+        };
+        match cap.kind.as_str() {
+            "fs-read" => mount.read = true,
+            "file-meta" => mount.meta = true,
+            _ => {}
+        }
+    }
+    mounts
 }

@@ -9,7 +9,8 @@
 //! (hostcall fuel); and the `host` interface with a budgeted `log`. A Store
 //! is dropped after its one call, so a trapped instance is never re-entered.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,8 +31,29 @@ mod bindings {
 
 use bindings::aicomply::plugin::{host, types};
 
-/// Where a plugin finds the scan target.
+/// Where a plugin finds the scan target; other roots are under `/roots/`.
 pub const TARGET_GUEST_PATH: &str = "/target";
+
+/// A granted root for one run.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub name: String,
+    pub host_path: PathBuf,
+    /// Mounted for reading with WASI (`fs-read`).
+    pub read: bool,
+    /// Visible to `host.file-meta` (`file-meta`).
+    pub meta: bool,
+}
+
+impl Mount {
+    pub fn guest_path(&self) -> String {
+        if self.name == "target" {
+            TARGET_GUEST_PATH.to_string()
+        } else {
+            format!("/roots/{}", self.name)
+        }
+    }
+}
 /// Epoch tick: the deadline's resolution.
 const TICK: Duration = Duration::from_millis(10);
 
@@ -46,6 +68,8 @@ pub struct Limits {
     pub output_bytes: usize,
     pub log_lines: usize,
     pub log_line_bytes: usize,
+    /// Resource handles (files, streams) a plugin may hold at once.
+    pub handles: usize,
 }
 
 impl Default for Limits {
@@ -58,6 +82,7 @@ impl Default for Limits {
             output_bytes: 64 << 10,
             log_lines: 1_000,
             log_line_bytes: 4 << 10,
+            handles: 10_000,
         }
     }
 }
@@ -77,6 +102,8 @@ struct HostState {
     limits: Limits,
     /// Set when the limiter refused a growth, to explain the trap after.
     memory_refused: Option<usize>,
+    /// Roots `host.file-meta` may look into, opened as capabilities.
+    meta_roots: BTreeMap<String, cap_std::fs::Dir>,
     transcript: Transcript,
 }
 
@@ -143,6 +170,61 @@ impl host::Host for HostState {
         }
         t.log.push(line);
     }
+
+    fn file_meta(&mut self, root: String, path: String) -> Result<host::FileMetadata, String> {
+        let dir = self
+            .meta_roots
+            .get(&root)
+            .ok_or_else(|| format!("file-meta on root {root:?} was not granted"))?;
+        file_meta::lookup(dir, &path)
+    }
+}
+
+mod file_meta {
+    //! `host.file-meta`: cap-std resolves the path inside the root the way
+    //! the WASI preopens do (no absolute paths, no `..` above the root, no
+    //! symlink leading out), and the final component is not followed.
+    use super::host::{FileKind, FileMetadata};
+    use cap_std::fs::{Dir, MetadataExt};
+
+    pub fn lookup(dir: &Dir, path: &str) -> Result<FileMetadata, String> {
+        if path.is_empty() || path.starts_with('/') || path.contains('\0') {
+            return Err(format!("{path:?} is not a relative path inside the root"));
+        }
+        // `link/` would otherwise ask for the directory the link points to.
+        let path = match path.trim_end_matches('/') {
+            "" => ".",
+            p => p,
+        };
+        let meta = dir
+            .symlink_metadata(path)
+            .map_err(|e| format!("{path}: {e}"))?;
+        let ft = meta.file_type();
+        let kind = if ft.is_symlink() {
+            FileKind::Symlink
+        } else if ft.is_dir() {
+            FileKind::Directory
+        } else if ft.is_file() {
+            FileKind::File
+        } else {
+            FileKind::Other
+        };
+        let link_target = if ft.is_symlink() {
+            dir.read_link_contents(path)
+                .ok()
+                .map(|t| t.to_string_lossy().into_owned())
+        } else {
+            None
+        };
+        Ok(FileMetadata {
+            kind,
+            mode: meta.mode(),
+            uid: meta.uid(),
+            gid: meta.gid(),
+            size: meta.len(),
+            link_target,
+        })
+    }
 }
 
 /// The engine, the linker with the host world, and the epoch ticker.
@@ -196,7 +278,7 @@ impl Sandbox {
 
     fn store(
         &self,
-        target: Option<&Path>,
+        mounts: &[Mount],
         limits: &Limits,
     ) -> Result<(Store<HostState>, MemoryOutputPipe, MemoryOutputPipe), String> {
         let stdout = MemoryOutputPipe::new(limits.output_bytes);
@@ -212,16 +294,43 @@ impl Sandbox {
             .socket_addr_check(|_, _| Box::pin(async { false }))
             // Must precede preopened_dir: each preopen captures it. File
             // reads then run on the calling thread, 2-10x faster.
-            .allow_blocking_current_thread(true);
-        if let Some(target) = target {
-            wasi.preopened_dir(target, TARGET_GUEST_PATH, FsPerms::ReadOnly)
-                .map_err(|e| format!("cannot open the scan target {}: {e:#}", target.display()))?;
+            .allow_blocking_current_thread(true)
+            // Opt-in WASI resource limits: host memory a guest can make the
+            // host allocate on its behalf.
+            .max_random_size(1 << 20);
+        let mut meta_roots = BTreeMap::new();
+        for m in mounts {
+            if m.read {
+                wasi.preopened_dir(&m.host_path, m.guest_path(), FsPerms::ReadOnly)
+                    .map_err(|e| {
+                        format!(
+                            "cannot open the root {} ({}): {e:#}",
+                            m.name,
+                            m.host_path.display()
+                        )
+                    })?;
+            }
+            if m.meta {
+                let dir =
+                    cap_std::fs::Dir::open_ambient_dir(&m.host_path, cap_std::ambient_authority())
+                        .map_err(|e| {
+                            format!(
+                                "cannot open the root {} ({}): {e}",
+                                m.name,
+                                m.host_path.display()
+                            )
+                        })?;
+                meta_roots.insert(m.name.clone(), dir);
+            }
         }
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(limits.handles);
         let state = HostState {
             wasi: wasi.build(),
-            table: ResourceTable::new(),
+            table,
             limits: limits.clone(),
             memory_refused: None,
+            meta_roots,
             transcript: Transcript::default(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -238,13 +347,16 @@ impl Sandbox {
         linked: &Linked,
         limits: &Limits,
     ) -> (Result<model::PluginDescription, String>, Transcript) {
-        let (mut store, out, err) = match self.store(None, limits) {
+        let (mut store, out, err) = match self.store(&[], limits) {
             Ok(s) => s,
             Err(e) => return (Err(e), Transcript::default()),
         };
         let result = async {
             let plugin = linked.pre.instantiate_async(&mut store).await?;
-            plugin.call_describe(&mut store).await
+            plugin
+                .aicomply_plugin_scanner()
+                .call_describe(&mut store)
+                .await
         }
         .await;
         let result = result
@@ -253,28 +365,44 @@ impl Sandbox {
         (result, finish(store, out, err))
     }
 
-    /// Call `run` in a fresh store with the target mounted read-only.
+    /// Call `run` in a fresh store with the granted roots mounted read-only.
     pub async fn run(
         &self,
         linked: &Linked,
-        target: &Path,
+        mounts: &[Mount],
+        granted: &[model::Capability],
         config: Vec<(String, String)>,
         limits: &Limits,
     ) -> (Result<model::PluginOutput, String>, Transcript) {
-        let (mut store, out, err) = match self.store(Some(target), limits) {
+        let (mut store, out, err) = match self.store(mounts, limits) {
             Ok(s) => s,
             Err(e) => return (Err(e), Transcript::default()),
         };
         let context = types::RunContext {
             config,
-            roots: vec![types::MountedRoot {
-                name: "target".into(),
-                guest_path: TARGET_GUEST_PATH.into(),
-            }],
+            roots: mounts
+                .iter()
+                .filter(|m| m.read)
+                .map(|m| types::MountedRoot {
+                    name: m.name.clone(),
+                    guest_path: m.guest_path(),
+                })
+                .collect(),
+            granted: granted
+                .iter()
+                .map(|c| types::Capability {
+                    kind: c.kind.clone(),
+                    scope: c.scope.clone(),
+                    reason: c.reason.clone(),
+                })
+                .collect(),
         };
         let result = async {
             let plugin = linked.pre.instantiate_async(&mut store).await?;
-            plugin.call_run(&mut store, &context).await
+            plugin
+                .aicomply_plugin_scanner()
+                .call_run(&mut store, &context)
+                .await
         }
         .await;
         let result = match result {
@@ -337,7 +465,7 @@ fn explain(err: wasmtime::Error, store: &Store<HostState>, limits: &Limits) -> S
 
 mod convert {
     //! WIT values to host model types.
-    use super::{bindings, types};
+    use super::types;
     use crate::model;
 
     fn severity(s: types::Severity) -> model::Severity {
@@ -359,7 +487,7 @@ mod convert {
         }
     }
 
-    pub fn description(d: bindings::PluginInfo) -> model::PluginDescription {
+    pub fn description(d: types::PluginInfo) -> model::PluginDescription {
         model::PluginDescription {
             id: d.id,
             name: d.name,
@@ -381,14 +509,16 @@ mod convert {
             capabilities: d
                 .capabilities
                 .into_iter()
-                .map(|c| match c {
-                    types::Capability::FsRead(root) => model::Capability::FsRead { root },
+                .map(|c| model::Capability {
+                    kind: c.kind,
+                    scope: c.scope,
+                    reason: c.reason,
                 })
                 .collect(),
         }
     }
 
-    pub fn output(o: bindings::RunOutput) -> model::PluginOutput {
+    pub fn output(o: types::RunOutput) -> model::PluginOutput {
         model::PluginOutput {
             findings: o
                 .findings

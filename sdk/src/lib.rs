@@ -43,6 +43,7 @@ pub mod bindings {
     });
 }
 
+pub use bindings::aicomply::plugin::host::{FileKind, FileMetadata};
 pub use bindings::aicomply::plugin::types::{
     Capability, Check, Diagnostic, Finding, Location, MountedRoot, NotChecked, PluginInfo,
     RunContext, RunOutput, Severity,
@@ -90,6 +91,33 @@ impl Context {
             .ok_or_else(|| "the host did not mount the scan target".to_string())
     }
 
+    /// Whether the operator granted `kind` (e.g. `file-meta`) for the root
+    /// named `scope`.
+    pub fn granted(&self, kind: &str, scope: &str) -> bool {
+        self.inner
+            .granted
+            .iter()
+            .any(|c| c.kind == kind && c.scope == scope)
+    }
+
+    /// Unix metadata of `path` under the root named `root`, without
+    /// following a final symlink. Needs the `file-meta` capability.
+    pub fn file_meta(&self, root: &str, path: &str) -> Result<FileMetadata, String> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            bindings::aicomply::plugin::host::file_meta(root, path)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // Natively (unit tests) the root is a real directory.
+            native_file_meta(
+                self.root(root)
+                    .ok_or_else(|| format!("root {root} is not mounted"))?,
+                path,
+            )
+        }
+    }
+
     /// An operator configuration value for this plugin.
     pub fn config(&self, key: &str) -> Option<&str> {
         self.inner
@@ -97,6 +125,59 @@ impl Context {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn native_file_meta(root: &std::path::Path, path: &str) -> Result<FileMetadata, String> {
+    use std::os::unix::fs::MetadataExt;
+    let full = root.join(path);
+    let m = std::fs::symlink_metadata(&full).map_err(|e| e.to_string())?;
+    let ft = m.file_type();
+    let kind = if ft.is_symlink() {
+        FileKind::Symlink
+    } else if ft.is_dir() {
+        FileKind::Directory
+    } else if ft.is_file() {
+        FileKind::File
+    } else {
+        FileKind::Other
+    };
+    let link_target = ft
+        .is_symlink()
+        .then(|| {
+            std::fs::read_link(&full)
+                .ok()
+                .map(|t| t.to_string_lossy().into_owned())
+        })
+        .flatten();
+    Ok(FileMetadata {
+        kind,
+        mode: m.mode(),
+        uid: m.uid(),
+        gid: m.gid(),
+        size: m.size(),
+        link_target,
+    })
+}
+
+impl Capability {
+    /// Read-only access to the files of a root (`target` is the scan target).
+    pub fn fs_read(root: &str, reason: &str) -> Self {
+        Capability {
+            kind: "fs-read".into(),
+            scope: root.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Unix metadata of files under a root, through [`Context::file_meta`].
+    pub fn file_meta(root: &str, reason: &str) -> Self {
+        Capability {
+            kind: "file-meta".into(),
+            scope: root.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -193,7 +274,7 @@ macro_rules! export_plugin {
         #[cfg(target_arch = "wasm32")]
         const _: () = {
             struct AicomplyExport;
-            impl $crate::bindings::Guest for AicomplyExport {
+            impl $crate::bindings::exports::aicomply::plugin::scanner::Guest for AicomplyExport {
                 fn describe() -> $crate::PluginInfo {
                     <$plugin as $crate::Plugin>::info()
                 }

@@ -11,7 +11,15 @@ fn example_target_exact_findings_statuses_and_reports() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().to_str().unwrap();
     let target = fixture("example-ai-service");
-    let run = aicomply(&["run", "--target", target.to_str().unwrap(), "--out", out, "--fail-on", "high"]);
+    let run = aicomply(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out,
+        "--fail-on",
+        "high",
+    ]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
 
     let report = read_json(&out_dir.path().join("report.json"));
@@ -25,37 +33,60 @@ fn example_target_exact_findings_statuses_and_reports() {
     let container = plugin(&report, "container");
     assert_eq!(container["status"], "ok");
     assert_eq!(container["source"], "embedded:container");
-    assert_eq!(container["capabilities_granted"][0]["root"], "target");
+    assert_eq!(container["capabilities_granted"][0]["scope"], "target");
 
     // minijinja escapes '/' in HTML as &#x2f;.
-    let html = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap().replace("&#x2f;", "/");
+    let html = std::fs::read_to_string(out_dir.path().join("report.html"))
+        .unwrap()
+        .replace("&#x2f;", "/");
     let md = std::fs::read_to_string(out_dir.path().join("report.md")).unwrap();
     for (check, path, line) in example_findings() {
         assert!(html.contains(&check), "HTML lacks {check}");
         assert!(md.contains(&check), "Markdown lacks {check}");
         let loc = format!("{path}:{line}");
-        assert!(html.contains(&loc) && md.contains(&loc), "a report lacks {loc}");
+        assert!(
+            html.contains(&loc) && md.contains(&loc),
+            "a report lacks {loc}"
+        );
     }
     assert!(!html.contains("<script"), "the HTML report runs no scripts");
-    assert!(!html.contains("<link") && !html.contains("src=\"http"), "HTML must not load resources");
+    assert!(
+        !html.contains("<link") && !html.contains("src=\"http"),
+        "HTML must not load resources"
+    );
     // Secrets are redacted in every format.
     let json = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
     for text in [&json, &html, &md] {
-        assert!(!text.contains(SECRET), "a report contains the unredacted token");
+        assert!(
+            !text.contains(SECRET),
+            "a report contains the unredacted token"
+        );
     }
     assert!(json.contains("hf_q…[redacted, 40 chars]"));
 
     // The terminal summary names counts and where the reports went.
     let err = stderr(&run);
-    assert!(err.contains("Findings: 13 findings (critical 3, high 5, medium 3, low 2, info 0)"), "{err}");
-    assert!(err.contains("report.html") && err.contains("exit 1"), "{err}");
+    assert!(
+        err.contains("Findings: 13 findings (critical 3, high 5, medium 3, low 2, info 0)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("report.html") && err.contains("exit 1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn hardened_target_passes_with_exit_0() {
     let out_dir = tempfile::tempdir().unwrap();
     let target = fixture("hardened");
-    let run = aicomply(&["run", "--target", target.to_str().unwrap(), "--out", out_dir.path().to_str().unwrap()]);
+    let run = aicomply(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let report = read_json(&out_dir.path().join("report.json"));
     assert_eq!(finding_keys(&report), vec![]);
@@ -69,17 +100,50 @@ fn fail_on_threshold_decides_exit_code() {
     let t = target.to_str().unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let o = out_dir.path().to_str().unwrap();
-    assert_eq!(code(&aicomply(&["run", "-q", "--target", t, "--out", o, "--fail-on", "none"])), 0);
-    assert_eq!(code(&aicomply(&["run", "-q", "--target", t, "--out", o, "--fail-on", "critical", "--format", "json"])), 1);
+    assert_eq!(
+        code(&aicomply(&[
+            "run",
+            "-q",
+            "--target",
+            t,
+            "--out",
+            o,
+            "--fail-on",
+            "none"
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&aicomply(&[
+            "run",
+            "-q",
+            "--target",
+            t,
+            "--out",
+            o,
+            "--fail-on",
+            "critical",
+            "--format",
+            "json"
+        ])),
+        1
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_with_a_clear_message() {
     let run = aicomply(&["run", "--target", "/definitely/not/here"]);
     assert_eq!(code(&run), 2);
-    assert!(stderr(&run).contains("/definitely/not/here"), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("/definitely/not/here"),
+        "{}",
+        stderr(&run)
+    );
     assert_eq!(code(&aicomply(&["run"])), 2, "missing --target");
-    assert_eq!(code(&aicomply(&["run", "--target", ".", "--fail-on", "severe"])), 2);
+    assert_eq!(
+        code(&aicomply(&["run", "--target", ".", "--fail-on", "severe"])),
+        2
+    );
 }
 
 #[test]
@@ -91,12 +155,20 @@ fn plugins_list_shows_sha256_of_embedded_and_directory_plugins() {
     let stdout = String::from_utf8(run.stdout).unwrap();
     for p in aicomply::plugin::EMBEDDED {
         let sha = aicomply::plugin::hex(&Sha256::digest(p.wasm));
-        let line = stdout.lines().find(|l| l.starts_with(p.name)).unwrap_or_else(|| panic!("{stdout}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(p.name))
+            .unwrap_or_else(|| panic!("{stdout}"));
         assert!(line.contains(&format!("sha256:{sha}")), "{line}");
         assert!(line.contains("fs-read:target"), "{line}");
     }
-    let sha = aicomply::plugin::hex(&Sha256::digest(std::fs::read(aicomply_test_plugins::FS_ESCAPE).unwrap()));
-    let line = stdout.lines().find(|l| l.starts_with("fs-escape")).unwrap_or_else(|| panic!("{stdout}"));
+    let sha = aicomply::plugin::hex(&Sha256::digest(
+        std::fs::read(aicomply_test_plugins::FS_ESCAPE).unwrap(),
+    ));
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("fs-escape"))
+        .unwrap_or_else(|| panic!("{stdout}"));
     assert!(line.contains(&format!("sha256:{sha}")), "{line}");
 }
 
@@ -105,24 +177,52 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("templates");
     std::fs::create_dir_all(&templates).unwrap();
-    std::fs::write(templates.join("report.md.j2"), "custom {{ summary.findings }} findings for {{ run.target }}\n").unwrap();
+    std::fs::write(
+        templates.join("report.md.j2"),
+        "custom {{ summary.findings }} findings for {{ run.target }}\n",
+    )
+    .unwrap();
     let target = fixture("example-ai-service");
     let out = dir.path().join("out");
     let run = aicomply(&[
-        "run", "-q", "--target", target.to_str().unwrap(), "--out", out.to_str().unwrap(),
-        "--templates", templates.to_str().unwrap(), "--fail-on", "none",
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+        "--fail-on",
+        "none",
     ]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.starts_with("custom 13 findings for "), "{md}");
     // The built-in HTML template is still used.
-    assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("<!DOCTYPE html>"));
+    assert!(
+        std::fs::read_to_string(out.join("report.html"))
+            .unwrap()
+            .contains("<!DOCTYPE html>")
+    );
 
     std::fs::write(templates.join("report.md.j2"), "fine\n{% for x in %}\n").unwrap();
-    let run = aicomply(&["run", "-q", "--target", target.to_str().unwrap(), "--out", out.to_str().unwrap(), "--templates", templates.to_str().unwrap()]);
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ]);
     assert_eq!(code(&run), 2);
     let err = stderr(&run);
-    assert!(err.contains("report.md.j2") && err.contains("line 2"), "{err}");
+    assert!(
+        err.contains("report.md.j2") && err.contains("line 2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -130,14 +230,24 @@ fn second_run_loads_compiled_components_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let target = fixture("hardened");
+    let out = dir.path().join("out");
     let args = [
-        "run", "--target", target.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap(),
-        "--cache-dir", cache.to_str().unwrap(),
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
     ];
     let first = stderr(&aicomply(&args));
     assert!(first.contains("embedded:container (compiled)"), "{first}");
     let entries = std::fs::read_dir(&cache).unwrap().count();
-    assert_eq!(entries, aicomply::plugin::EMBEDDED.len(), "one cache entry per plugin");
+    assert_eq!(
+        entries,
+        aicomply::plugin::EMBEDDED.len(),
+        "one cache entry per plugin"
+    );
     let second = stderr(&aicomply(&args));
     assert!(second.contains("loaded   embedded:container\n"), "{second}");
 }

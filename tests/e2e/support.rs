@@ -9,7 +9,9 @@ use serde_json::Value;
 pub const BIN: &str = env!("CARGO_BIN_EXE_aicomply");
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
 }
 
 /// Components compiled by one test are reused by the others.
@@ -58,7 +60,8 @@ pub fn stderr(out: &Output) -> String {
 }
 
 pub fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("report.json is JSON")
 }
 

@@ -2,6 +2,8 @@
 //! knows about each before it runs: where it came from and its digest.
 
 pub mod cache;
+pub mod contract;
+pub mod lock;
 pub mod validate;
 
 use std::borrow::Cow;

@@ -31,7 +31,10 @@ impl Plugin for ContainerPlugin {
                           pinned images and least-privilege isolation (CONT-1, CONT-2)."
                 .into(),
             checks: checks::catalogue(),
-            capabilities: vec![Capability::FsRead("target".into())],
+            capabilities: vec![Capability::fs_read(
+                "target",
+                "reads Dockerfiles, daemon.json and Kubernetes manifests",
+            )],
         }
     }
 

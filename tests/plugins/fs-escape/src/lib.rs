@@ -28,7 +28,7 @@ impl Plugin for FsEscape {
                 .iter()
                 .map(|(id, title)| Check::new(id, "CODE-4", Severity::Info, title, "none", &[]))
                 .collect(),
-            capabilities: vec![Capability::FsRead("target".into())],
+            capabilities: vec![Capability::fs_read("target", "tries to leave it")],
         }
     }
 

@@ -1,0 +1,384 @@
+//! The operator's policy: which capabilities each plugin is granted, where
+//! named filesystem roots live, per-plugin configuration and limits. Read
+//! from `aicomply.toml` (`--policy`) and `--grant`/`--root` flags; nothing is
+//! ever asked interactively.
+//!
+//! A plugin's effective capabilities are what it requested *and* the
+//! operator granted. The default policy grants every plugin `fs-read` and
+//! `file-meta` of the scan target (the operator chose to scan it) and
+//! nothing else.
+//!
+//! ```toml
+//! version = 1
+//!
+//! [roots]                 # named roots, always mounted read-only
+//! host-etc = "/etc"
+//!
+//! [limits]
+//! plugin-timeout = 60     # seconds
+//! plugin-memory = 512     # MiB
+//!
+//! [plugins.host]          # "*" applies to every plugin
+//! grant = ["fs-read:host-etc", "file-meta:host-etc"]
+//! config = { strict = "true" }
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::Capability;
+
+pub const POLICY_VERSION: u32 = 1;
+pub const TARGET_ROOT: &str = "target";
+/// Capability kinds this host knows how to grant.
+pub const KINDS: &[&str] = &["fs-read", "file-meta"];
+
+/// A granted capability: a kind on a root, e.g. `fs-read:host-etc`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grant {
+    pub kind: String,
+    pub scope: String,
+}
+
+impl std::str::FromStr for Grant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kind, scope) = s
+            .split_once(':')
+            .ok_or_else(|| format!("{s:?} is not KIND:SCOPE (e.g. fs-read:target)"))?;
+        if !KINDS.contains(&kind) {
+            return Err(format!(
+                "unknown capability kind {kind:?} in {s:?} (known: {})",
+                KINDS.join(", ")
+            ));
+        }
+        if scope.is_empty() {
+            return Err(format!("{s:?} names no scope"));
+        }
+        Ok(Grant {
+            kind: kind.into(),
+            scope: scope.into(),
+        })
+    }
+}
+
+impl std::fmt::Display for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind, self.scope)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    version: u32,
+    #[serde(default)]
+    roots: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    limits: LimitSettings,
+    #[serde(default)]
+    plugins: BTreeMap<String, PluginSettings>,
+}
+
+/// Limits that can be set in the policy file; flags override them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitSettings {
+    pub plugin_timeout: Option<f64>,
+    pub plugin_memory: Option<usize>,
+    pub max_findings: Option<usize>,
+    pub max_string_bytes: Option<usize>,
+    pub output_bytes: Option<usize>,
+    pub hostcall_mib: Option<usize>,
+    pub log_lines: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginSettings {
+    #[serde(default)]
+    grant: Vec<String>,
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+}
+
+/// The resolved policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Named roots (besides the target) and their host paths.
+    pub roots: BTreeMap<String, PathBuf>,
+    /// Grants per plugin id; `*` applies to all.
+    grants: BTreeMap<String, BTreeSet<Grant>>,
+    config: BTreeMap<String, Vec<(String, String)>>,
+    pub limits: LimitSettings,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        let mut grants = BTreeMap::new();
+        grants.insert(
+            "*".to_string(),
+            BTreeSet::from([
+                Grant {
+                    kind: "fs-read".into(),
+                    scope: TARGET_ROOT.into(),
+                },
+                Grant {
+                    kind: "file-meta".into(),
+                    scope: TARGET_ROOT.into(),
+                },
+            ]),
+        );
+        Self {
+            roots: BTreeMap::new(),
+            grants,
+            config: BTreeMap::new(),
+            limits: LimitSettings::default(),
+        }
+    }
+}
+
+/// A requested capability that is not in effect, and what would grant it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Denied {
+    pub capability: Capability,
+    pub reason: String,
+}
+
+impl Policy {
+    /// Load a policy file (if any) and apply flag overrides.
+    pub fn load(file: Option<&Path>, grants: &[String], roots: &[String]) -> anyhow::Result<Self> {
+        let mut policy = Policy::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("cannot read the policy file {}: {e}", path.display())
+            })?;
+            let parsed: PolicyFile = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;
+            if parsed.version != POLICY_VERSION {
+                anyhow::bail!(
+                    "policy file {}: version {} is not supported (this aicomply reads version {POLICY_VERSION})",
+                    path.display(),
+                    parsed.version
+                );
+            }
+            let base = path.parent().unwrap_or(Path::new("."));
+            for (name, root) in parsed.roots {
+                policy
+                    .add_root(&name, &base.join(root))
+                    .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;
+            }
+            for (plugin, settings) in parsed.plugins {
+                for g in settings.grant {
+                    let grant = g.parse::<Grant>().map_err(|e| {
+                        anyhow::anyhow!(
+                            "policy file {}: [plugins.{plugin}] grant: {e}",
+                            path.display()
+                        )
+                    })?;
+                    policy
+                        .grants
+                        .entry(plugin.clone())
+                        .or_default()
+                        .insert(grant);
+                }
+                policy
+                    .config
+                    .insert(plugin, settings.config.into_iter().collect());
+            }
+            policy.limits = parsed.limits;
+        }
+        for flag in roots {
+            let (name, path) = flag
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--root {flag:?}: expected NAME=PATH"))?;
+            policy
+                .add_root(name, Path::new(path))
+                .map_err(|e| anyhow::anyhow!("--root {flag:?}: {e}"))?;
+        }
+        for flag in grants {
+            let (plugin, grant) = flag
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--grant {flag:?}: expected PLUGIN=KIND:SCOPE"))?;
+            let grant = grant
+                .parse::<Grant>()
+                .map_err(|e| anyhow::anyhow!("--grant {flag:?}: {e}"))?;
+            policy
+                .grants
+                .entry(plugin.to_string())
+                .or_default()
+                .insert(grant);
+        }
+        Ok(policy)
+    }
+
+    fn add_root(&mut self, name: &str, path: &Path) -> Result<(), String> {
+        if name == TARGET_ROOT {
+            return Err("the root name `target` is reserved for the scan target".into());
+        }
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "root name {name:?} must be letters, digits, '-' or '_'"
+            ));
+        }
+        let canonical = std::fs::canonicalize(path)
+            .map_err(|e| format!("root {name} = {}: {e}", path.display()))?;
+        if !canonical.is_dir() {
+            return Err(format!(
+                "root {name} = {} is not a directory",
+                path.display()
+            ));
+        }
+        self.roots.insert(name.to_string(), canonical);
+        Ok(())
+    }
+
+    /// Operator configuration for a plugin.
+    pub fn config(&self, plugin: &str) -> Vec<(String, String)> {
+        self.config.get(plugin).cloned().unwrap_or_default()
+    }
+
+    fn is_granted(&self, plugin: &str, grant: &Grant) -> bool {
+        [plugin, "*"]
+            .iter()
+            .any(|id| self.grants.get(*id).is_some_and(|g| g.contains(grant)))
+    }
+
+    /// Split a plugin's requests into effective and denied (with the reason
+    /// and the line that would grant it).
+    pub fn resolve(
+        &self,
+        plugin: &str,
+        requested: &[Capability],
+    ) -> (Vec<Capability>, Vec<Denied>) {
+        let mut effective = Vec::new();
+        let mut denied = Vec::new();
+        for cap in requested {
+            let deny = |reason: String| Denied {
+                capability: cap.clone(),
+                reason,
+            };
+            if !KINDS.contains(&cap.kind.as_str()) {
+                denied.push(deny(format!(
+                    "this aicomply does not know the capability kind {:?}",
+                    cap.kind
+                )));
+                continue;
+            }
+            let grant = Grant {
+                kind: cap.kind.clone(),
+                scope: cap.scope.clone(),
+            };
+            if !self.is_granted(plugin, &grant) {
+                denied.push(deny(format!(
+                    "not granted; to grant it add grant = [\"{grant}\"] under [plugins.{plugin}] in aicomply.toml, or pass --grant {plugin}={grant}"
+                )));
+            } else if cap.scope != TARGET_ROOT && !self.roots.contains_key(&cap.scope) {
+                denied.push(deny(format!(
+                    "granted, but the root {:?} is not mapped; add it under [roots] in aicomply.toml or pass --root {}=PATH",
+                    cap.scope, cap.scope
+                )));
+            } else if !effective.contains(cap) {
+                effective.push(cap.clone());
+            }
+        }
+        (effective, denied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap(kind: &str, scope: &str) -> Capability {
+        Capability {
+            kind: kind.into(),
+            scope: scope.into(),
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn default_policy_grants_only_the_target() {
+        let p = Policy::default();
+        let (eff, denied) = p.resolve(
+            "x",
+            &[
+                cap("fs-read", "target"),
+                cap("fs-read", "host-etc"),
+                cap("net", "a"),
+            ],
+        );
+        assert_eq!(eff, vec![cap("fs-read", "target")]);
+        assert_eq!(denied.len(), 2);
+        assert!(
+            denied[0].reason.contains("--grant x=fs-read:host-etc"),
+            "{}",
+            denied[0].reason
+        );
+        assert!(denied[1].reason.contains("does not know"));
+    }
+
+    #[test]
+    fn policy_file_grants_roots_config_and_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        let file = dir.path().join("aicomply.toml");
+        std::fs::write(
+            &file,
+            "version = 1\n[roots]\nhost-etc = \"etc\"\n[limits]\nplugin-timeout = 5\n[plugins.host]\ngrant = [\"fs-read:host-etc\"]\nconfig = { a = \"b\" }\n",
+        )
+        .unwrap();
+        let p = Policy::load(Some(&file), &[], &[]).unwrap();
+        let (eff, denied) = p.resolve(
+            "host",
+            &[cap("fs-read", "host-etc"), cap("file-meta", "host-etc")],
+        );
+        assert_eq!(eff, vec![cap("fs-read", "host-etc")]);
+        assert_eq!(denied.len(), 1);
+        assert_eq!(p.config("host"), vec![("a".to_string(), "b".to_string())]);
+        assert_eq!(p.limits.plugin_timeout, Some(5.0));
+        // A grant whose root is not mapped is not effective.
+        let p = Policy::load(None, &["host=fs-read:nowhere".into()], &[]).unwrap();
+        let (eff, denied) = p.resolve("host", &[cap("fs-read", "nowhere")]);
+        assert!(eff.is_empty() && denied[0].reason.contains("not mapped"));
+    }
+
+    #[test]
+    fn bad_policy_input_names_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("aicomply.toml");
+        std::fs::write(
+            &file,
+            "version = 1\n[plugins.x]\ngrant = [\"root:everything\"]\n",
+        )
+        .unwrap();
+        let e = Policy::load(Some(&file), &[], &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("[plugins.x]") && e.contains("unknown capability kind"),
+            "{e}"
+        );
+        std::fs::write(&file, "version = 2\n").unwrap();
+        assert!(
+            Policy::load(Some(&file), &[], &[])
+                .unwrap_err()
+                .to_string()
+                .contains("version 2")
+        );
+        std::fs::write(&file, "version = 1\ntypo = 1\n").unwrap();
+        assert!(
+            Policy::load(Some(&file), &[], &[])
+                .unwrap_err()
+                .to_string()
+                .contains("typo")
+        );
+        assert!(Policy::load(None, &["nonsense".into()], &[]).is_err());
+        assert!(Policy::load(None, &[], &["target=/".into()]).is_err());
+    }
+}
