@@ -8,8 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::Severity;
 use crate::plugin::cache::ComponentCache;
-use crate::plugin::lock::{Candidate, DEFAULT_LOCK_FILE, LOCK_VERSION, LockFile, LockedPlugin};
+use crate::plugin::lock::{
+    DEFAULT_LOCK_FILE, Described, LOCK_VERSION, LockFile, LockedPlugin, Unverified,
+};
 use crate::plugin::validate::OutputLimits;
+use crate::plugin::{self, LoadError, PluginFile, Source};
 use crate::policy::Policy;
 use crate::render::{Format, Renderer};
 use crate::report::Report;
@@ -284,33 +287,33 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     if let Some(w) = &loader.cache.warning {
         eprintln!("warning: {}", terminal::sanitize(w));
     }
-    let prepared = loader
-        .prepare(
-            options.plugins_dir.as_deref(),
-            options.embedded,
-            &options.limits,
-            jobs,
-            &progress,
-        )
-        .await?;
-    if prepared.is_empty() {
+    let discovered = plugin::discover(options.plugins_dir.as_deref(), options.embedded)?;
+    if discovered.0.is_empty() && discovered.1.is_empty() {
         anyhow::bail!(
             "no plugins to run (--no-embedded without --plugins, or an empty plugin directory)"
         );
     }
-    if args.locked {
-        let lock = LockFile::read(&args.lock)?;
-        let violations = lock.violations(&candidates(&prepared));
-        if !violations.is_empty() {
-            for v in &violations {
-                eprintln!("error: {}", terminal::sanitize(v));
-            }
-            eprintln!(
-                "error: --locked: {} plugin(s) do not match {}; nothing was run. Review the change, then update the lock with `aicomply plugins lock`.",
-                violations.len(),
-                args.lock.display()
-            );
-            return Ok(EXIT_USAGE);
+    // Under --locked, bytes that differ from the lock are refused before
+    // they are compiled, and capability growth before anything runs.
+    let lock = if args.locked {
+        Some(LockFile::read(&args.lock)?)
+    } else {
+        None
+    };
+    if let Some(lock) = &lock {
+        if let Some(code) = refuse(&args.lock, lock.digest_violations(&unverified(&discovered))) {
+            return Ok(code);
+        }
+    }
+    let prepared = loader
+        .prepare(discovered, &options.limits, jobs, &progress)
+        .await?;
+    if let Some(lock) = &lock {
+        if let Some(code) = refuse(
+            &args.lock,
+            lock.capability_violations(&described(&prepared)),
+        ) {
+            return Ok(code);
         }
     }
     let outcomes = run::run_all(&loader, prepared, &options, &progress).await?;
@@ -419,19 +422,55 @@ fn limits(args: &RunArgs, policy: &Policy) -> anyhow::Result<(Limits, OutputLimi
     Ok((limits, output))
 }
 
-/// What the lock check needs to know of each prepared plugin.
-fn candidates(prepared: &[run::Prepared]) -> Vec<Candidate<'_>> {
+/// Print lock violations; the exit code when there are any.
+fn refuse(lock: &std::path::Path, violations: Vec<String>) -> Option<i32> {
+    if violations.is_empty() {
+        return None;
+    }
+    for v in &violations {
+        eprintln!("error: {}", terminal::sanitize(v));
+    }
+    eprintln!(
+        "error: --locked: {} problem(s) with {}; no plugin was run. Review the change, then update the lock with `aicomply plugins lock`.",
+        violations.len(),
+        lock.display()
+    );
+    Some(EXIT_USAGE)
+}
+
+/// The lock name of a plugin source: `embedded:<name>` or the file name.
+fn lock_source(source: &Source) -> String {
+    match source {
+        Source::Embedded(_) => source.to_string(),
+        Source::File(f) => f.file_name().map_or_else(
+            || f.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
+fn unverified(discovered: &(Vec<PluginFile>, Vec<LoadError>)) -> Vec<Unverified<'_>> {
+    let files = discovered.0.iter().map(|f| Unverified {
+        source: lock_source(&f.source),
+        sha256: Some(&f.sha256),
+    });
+    let errors = discovered.1.iter().map(|e| Unverified {
+        source: lock_source(&e.source),
+        sha256: e.sha256.as_deref(),
+    });
+    files.chain(errors).collect()
+}
+
+fn described(prepared: &[run::Prepared]) -> Vec<Described<'_>> {
     prepared
         .iter()
-        .map(|p| Candidate {
-            source: p.source.to_string(),
-            id: p.description.as_ref().ok().map(|d| d.id.as_str()),
-            sha256: p.sha256.as_deref(),
-            requested: p
-                .description
-                .as_ref()
-                .map(|d| d.capabilities.iter().map(|c| c.key()).collect())
-                .unwrap_or_default(),
+        .filter_map(|p| {
+            let d = p.description.as_ref().ok()?;
+            Some(Described {
+                id: &d.id,
+                sha256: p.sha256.as_deref().unwrap_or(""),
+                requested: d.capabilities.iter().map(|c| c.key()).collect(),
+            })
         })
         .collect()
 }
@@ -440,14 +479,9 @@ async fn prepare_all(sel: &PluginSelection) -> anyhow::Result<(Policy, Vec<run::
     let policy = load_policy(sel)?;
     let loader = Loader::new(cache_dir(sel))?;
     let progress: ProgressFn = Arc::new(|_| {});
+    let discovered = plugin::discover(sel.plugins.as_deref(), !sel.no_embedded)?;
     let prepared = loader
-        .prepare(
-            sel.plugins.as_deref(),
-            !sel.no_embedded,
-            &Limits::default(),
-            cores(),
-            &progress,
-        )
+        .prepare(discovered, &Limits::default(), cores(), &progress)
         .await?;
     Ok((policy, prepared))
 }

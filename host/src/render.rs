@@ -86,7 +86,7 @@ impl Renderer {
                     .get_template(name)
                     .map_err(|e| template_error(&e))?;
                 template
-                    .render(Value::from_serialize(report))
+                    .render(Value::from_serialize(inert(report)?))
                     .map_err(|e| template_error(&e))
             }
         }
@@ -122,6 +122,28 @@ impl Renderer {
             })
             .collect()
     }
+}
+
+/// The report as templates see it: every string with control characters
+/// and bidirectional overrides shown escaped, so no template (built-in or
+/// custom) can pass a terminal escape sequence from a plugin into a file
+/// someone will `cat`. The JSON report keeps the exact text (JSON escapes it).
+fn inert(report: &Report) -> Result<serde_json::Value, String> {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => {
+                if s.chars().any(crate::terminal::is_unsafe) {
+                    *s = crate::terminal::sanitize(s);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(report).map_err(|e| e.to_string())?;
+    walk(&mut value);
+    Ok(value)
 }
 
 /// A template error with the template name, line and minijinja's message.

@@ -3,7 +3,7 @@
 //! its own sandbox. Whatever happens to one plugin is recorded as its
 //! outcome; it never stops the others.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use crate::model::{Capability, PluginDescription, PluginOutput};
 use crate::plugin::cache::ComponentCache;
 use crate::plugin::validate::{self, OutputLimits};
-use crate::plugin::{self, Source, contract};
+use crate::plugin::{LoadError, PluginFile, Source, contract};
 use crate::policy::{Denied, Policy, TARGET_ROOT};
 use crate::sandbox::{Limits, Linked, Mount, Sandbox, Transcript};
 
@@ -83,16 +83,14 @@ impl Loader {
         Ok(Self { sandbox, cache })
     }
 
-    /// Discover, compile, link and describe all plugins.
+    /// Compile, check, link and describe the discovered plugins.
     pub async fn prepare(
         &self,
-        plugins_dir: Option<&Path>,
-        embedded: bool,
+        (files, errors): (Vec<PluginFile>, Vec<LoadError>),
         limits: &Limits,
         jobs: usize,
         progress: &ProgressFn,
     ) -> anyhow::Result<Vec<Prepared>> {
-        let (files, errors) = plugin::discover(plugins_dir, embedded)?;
         let mut prepared: Vec<Prepared> = errors
             .into_iter()
             .map(|e| Prepared {

@@ -429,7 +429,7 @@ fn finish(store: Store<HostState>, out: MemoryOutputPipe, err: MemoryOutputPipe)
 
 /// Turn a wasmtime error into a sentence naming the limit that was hit.
 fn explain(err: wasmtime::Error, store: &Store<HostState>, limits: &Limits) -> String {
-    let mib = |b: usize| b >> 20;
+    let mib = |b: usize| b.div_ceil(1 << 20);
     if let Some(desired) = store.data().memory_refused {
         return format!(
             "exceeded the memory limit of {} MiB (tried to grow to {} MiB; --plugin-memory)",

@@ -12,14 +12,21 @@ use crate::report::{PluginStatus, Report};
 pub fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
-        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+        if is_unsafe(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// A character that must not reach a terminal (or a report) raw: control
+/// characters other than newline and tab, and bidirectional overrides.
+pub fn is_unsafe(c: char) -> bool {
+    let bidi =
+        matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+    (c.is_control() && c != '\n' && c != '\t') || bidi
 }
 
 #[derive(Clone, Copy)]

@@ -3,5 +3,6 @@
 
 mod support;
 
+mod capabilities;
 mod pipeline;
 mod sandbox;

@@ -34,11 +34,18 @@ pub struct LockedPlugin {
     pub granted: Vec<String>,
 }
 
-/// A plugin as the lock check sees it.
-pub struct Candidate<'a> {
+/// A plugin file as the digest check sees it, before anything is compiled.
+pub struct Unverified<'a> {
+    /// `embedded:<name>` or the file name.
     pub source: String,
-    pub id: Option<&'a str>,
     pub sha256: Option<&'a str>,
+}
+
+/// A described plugin as the capability check sees it.
+pub struct Described<'a> {
+    pub id: &'a str,
+    pub sha256: &'a str,
+    /// Requested capabilities as `kind:scope`.
     pub requested: Vec<String>,
 }
 
@@ -74,45 +81,60 @@ impl LockFile {
             .map_err(|e| anyhow::anyhow!("cannot write the lock file {}: {e}", path.display()))
     }
 
-    /// Every reason the candidates do not match the lock (empty: they do).
-    pub fn violations(&self, candidates: &[Candidate<'_>]) -> Vec<String> {
+    /// Plugins whose bytes are not in the lock: checked before any of them
+    /// is compiled, so changed code never runs under `--locked`.
+    pub fn digest_violations(&self, files: &[Unverified<'_>]) -> Vec<String> {
         let mut out = Vec::new();
-        for c in candidates {
-            let entry = match c.id {
-                Some(id) => self.plugins.iter().find(|p| p.id == id),
-                None => c
-                    .sha256
-                    .and_then(|sha| self.plugins.iter().find(|p| p.sha256 == sha)),
-            };
-            let name =
-                c.id.map_or_else(|| c.source.clone(), |id| format!("{id} ({})", c.source));
-            let Some(entry) = entry else {
-                out.push(format!("plugin {name} is not in the lock"));
+        for f in files {
+            let Some(sha) = f.sha256 else {
+                out.push(format!(
+                    "plugin {} could not be read to check its digest",
+                    f.source
+                ));
                 continue;
             };
-            match c.sha256 {
-                Some(sha) if sha == entry.sha256 => {}
-                Some(sha) => out.push(format!(
-                    "plugin {name} changed: its SHA-256 is {sha}, the lock has {}",
-                    entry.sha256
+            if self.plugins.iter().any(|p| p.sha256 == sha) {
+                continue;
+            }
+            match self.plugins.iter().find(|p| p.source == f.source) {
+                Some(p) => out.push(format!(
+                    "plugin {} ({}) changed: its SHA-256 is {sha}, the lock has {}",
+                    p.id, f.source, p.sha256
                 )),
                 None => out.push(format!(
-                    "plugin {name} could not be read to check its digest"
+                    "plugin {} (SHA-256 {sha}) is not in the lock",
+                    f.source
                 )),
             }
-            let grown: Vec<&String> = c
+        }
+        out
+    }
+
+    /// Plugins that now ask for more than the lock recorded.
+    pub fn capability_violations(&self, plugins: &[Described<'_>]) -> Vec<String> {
+        let mut out = Vec::new();
+        for d in plugins {
+            let Some(entry) = self.plugins.iter().find(|p| p.sha256 == d.sha256) else {
+                out.push(format!("plugin {} is not in the lock", d.id));
+                continue;
+            };
+            if entry.id != d.id {
+                out.push(format!(
+                    "plugin {} was locked under the id {}",
+                    d.id, entry.id
+                ));
+            }
+            let grown: Vec<&str> = d
                 .requested
                 .iter()
                 .filter(|r| !entry.requested.contains(r))
+                .map(|s| s.as_str())
                 .collect();
             if !grown.is_empty() {
                 out.push(format!(
-                    "plugin {name} now requests capabilities the lock does not have: {}",
-                    grown
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "plugin {} now requests capabilities the lock does not have: {}",
+                    d.id,
+                    grown.join(", ")
                 ));
             }
         }
@@ -146,33 +168,34 @@ mod tests {
         lock().write(&path).unwrap();
         assert_eq!(LockFile::read(&path).unwrap(), lock());
 
-        let ok = Candidate {
-            source: "embedded:container".into(),
-            id: Some("container"),
-            sha256: Some("aa"),
-            requested: vec!["fs-read:target".into()],
+        let file = |source: &str, sha: &'static str| Unverified {
+            source: source.into(),
+            sha256: Some(sha),
         };
-        assert!(lock().violations(&[ok]).is_empty());
-        let changed = Candidate {
-            source: "x".into(),
-            id: Some("container"),
-            sha256: Some("bb"),
-            requested: vec![],
+        assert!(
+            lock()
+                .digest_violations(&[file("embedded:container", "aa")])
+                .is_empty()
+        );
+        let changed = lock().digest_violations(&[file("embedded:container", "bb")]);
+        assert!(
+            changed[0].contains("container") && changed[0].contains("changed"),
+            "{changed:?}"
+        );
+        assert!(lock().digest_violations(&[file("new.wasm", "cc")])[0].contains("not in the lock"));
+
+        let described = |requested: &[&str]| Described {
+            id: "container",
+            sha256: "aa",
+            requested: requested.iter().map(|s| s.to_string()).collect(),
         };
-        assert!(lock().violations(&[changed])[0].contains("changed"));
-        let grown = Candidate {
-            source: "x".into(),
-            id: Some("container"),
-            sha256: Some("aa"),
-            requested: vec!["file-meta:target".into()],
-        };
-        assert!(lock().violations(&[grown])[0].contains("file-meta:target"));
-        let missing = Candidate {
-            source: "p.wasm".into(),
-            id: Some("new"),
-            sha256: Some("cc"),
-            requested: vec![],
-        };
-        assert!(lock().violations(&[missing])[0].contains("not in the lock"));
+        assert!(
+            lock()
+                .capability_violations(&[described(&["fs-read:target"])])
+                .is_empty()
+        );
+        let grown =
+            lock().capability_violations(&[described(&["fs-read:target", "file-meta:target"])]);
+        assert!(grown[0].contains("file-meta:target"), "{grown:?}");
     }
 }
