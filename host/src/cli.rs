@@ -407,6 +407,8 @@ fn limits(args: &RunArgs, policy: &Policy) -> anyhow::Result<(Limits, OutputLimi
         hostcall_bytes: p.hostcall_mib.map_or(d.hostcall_bytes, |m| m << 20),
         output_bytes: p.output_bytes.unwrap_or(d.output_bytes),
         log_lines: p.log_lines.unwrap_or(d.log_lines),
+        table_elements: p.table_elements.unwrap_or(d.table_elements),
+        handles: p.handles.unwrap_or(d.handles),
         ..d
     };
     let output = OutputLimits {

@@ -93,6 +93,8 @@ pub struct LimitSettings {
     pub output_bytes: Option<usize>,
     pub hostcall_mib: Option<usize>,
     pub log_lines: Option<usize>,
+    pub table_elements: Option<usize>,
+    pub handles: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

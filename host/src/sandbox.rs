@@ -410,7 +410,36 @@ impl Sandbox {
             Ok(Err(message)) => Err(format!("the plugin reported an error: {message}")),
             Err(e) => Err(explain(e, &store, limits)),
         };
-        (result, finish(store, out, err))
+        let transcript = finish(store, out, err);
+        // Output beyond the caps was dropped; a plugin that floods is
+        // reported as failed, naming the limit, like every other overflow.
+        let result = result.and_then(|o| match transcript.overflow(limits) {
+            Some(limit) => Err(limit),
+            None => Ok(o),
+        });
+        (result, transcript)
+    }
+}
+
+impl Transcript {
+    fn overflow(&self, limits: &Limits) -> Option<String> {
+        if self.stdout.len() >= limits.output_bytes || self.stderr.len() >= limits.output_bytes {
+            let which = if self.stdout.len() >= limits.output_bytes {
+                "stdout"
+            } else {
+                "stderr"
+            };
+            return Some(format!(
+                "wrote more than {} KiB to {which}; the rest was dropped (output-bytes limit)",
+                limits.output_bytes >> 10
+            ));
+        }
+        (self.log_dropped > 0).then(|| {
+            format!(
+                "logged more than {} lines; {} were dropped (log-lines limit)",
+                limits.log_lines, self.log_dropped
+            )
+        })
     }
 }
 

@@ -448,3 +448,34 @@ fn files_that_are_not_components_are_refused_by_name() {
     );
     assert_eq!(plugin(&report, "container")["status"], "ok");
 }
+
+#[test]
+fn output_and_log_floods_are_capped_and_reported() {
+    let s = scan(&[aicomply_test_plugins::CHATTY], &[]);
+    assert_eq!(s.code(), 3, "{}", s.stderr());
+    let error = s.error("chatty");
+    assert!(error.contains("more than 64 KiB to stderr"), "{error}");
+    assert!(s.plugin("chatty")["stderr"].as_str().unwrap().len() <= 64 << 10);
+    s.container_still_reports();
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("aicomply.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[limits]\nlog-lines = 50\n[plugins.chatty]\nconfig = { flood = \"log\" }\n",
+    )
+    .unwrap();
+    let s = scan(
+        &[aicomply_test_plugins::CHATTY],
+        &["--policy", policy.to_str().unwrap()],
+    );
+    assert_eq!(s.code(), 3, "{}", s.stderr());
+    let error = s.error("chatty");
+    assert!(error.contains("logged more than 50 lines"), "{error}");
+    let log = s.plugin("chatty")["log"].as_array().unwrap();
+    assert_eq!(log.len(), 50);
+    assert!(
+        log.iter().all(|l| l.as_str().unwrap().len() < 4200),
+        "log lines are truncated"
+    );
+}
