@@ -24,9 +24,22 @@ fn example_target_exact_findings_statuses_and_reports() {
 
     let report = read_json(&out_dir.path().join("report.json"));
     assert_eq!(report["schema_version"], "1.0.0");
-    assert_eq!(finding_keys(&report), example_findings());
+    let mut all = example_findings();
+    all.extend(example_code_findings());
+    all.sort();
+    assert_eq!(finding_keys(&report), all);
+    let call = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "CODE-PICKLE-DANGEROUS-CALL")
+        .unwrap();
+    assert_eq!(call["location"]["member"], "model/data.pkl");
+    assert_eq!(call["evidence"], "REDUCE os.system @ 21");
     assert_eq!(control_status(&report, "CONT-1"), "failed");
     assert_eq!(control_status(&report, "CONT-2"), "failed");
+    assert_eq!(control_status(&report, "CODE-3"), "failed");
+    assert_eq!(control_status(&report, "CODE-4"), "failed");
     // No plugin checks these yet: never "passed".
     assert_eq!(control_status(&report, "CONT-3"), "not_checked");
     assert_eq!(control_status(&report, "HOST-4"), "not_checked");
@@ -67,7 +80,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     // The terminal summary names counts and where the reports went.
     let err = stderr(&run);
     assert!(
-        err.contains("Findings: 13 findings (critical 3, high 5, medium 3, low 2, info 0)"),
+        err.contains("Findings: 16 findings (critical 4, high 5, medium 5, low 2, info 0)"),
         "{err}"
     );
     assert!(
@@ -198,7 +211,7 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     ]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.starts_with("custom 13 findings for "), "{md}");
+    assert!(md.starts_with("custom 16 findings for "), "{md}");
     // The built-in HTML template is still used.
     assert!(
         std::fs::read_to_string(out.join("report.html"))

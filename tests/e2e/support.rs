@@ -129,6 +129,24 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The findings the code plugin reports on the example target.
+pub fn example_code_findings() -> Vec<(String, String, u64)> {
+    let mut v: Vec<(String, String, u64)> = [
+        (
+            "CODE-MODEL-PICKLE-FORMAT",
+            "models/intent-classifier.pkl",
+            0,
+        ),
+        ("CODE-MODEL-PICKLE-FORMAT", "models/reranker.bin", 0),
+        ("CODE-PICKLE-DANGEROUS-CALL", "models/reranker.bin", 0),
+    ]
+    .iter()
+    .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+    .collect();
+    v.sort();
+    v
+}
+
 /// The findings the container plugin reports on the example target.
 pub fn example_findings() -> Vec<(String, String, u64)> {
     let mut v: Vec<(String, String, u64)> = [

@@ -1,0 +1,1300 @@
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::rc::Rc;
+
+use crate::input::{Input, ReadError};
+
+/// Strings and bytes longer than this keep only their length and offset.
+const KEEP_BYTES: usize = 4 << 10;
+/// Collections keep this many items (enough for call arguments and the
+/// small dicts that joblib and NumPy pass to BUILD).
+const KEEP_ITEMS: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_opcodes: u64,
+    pub max_memo: usize,
+    pub max_stack: usize,
+    /// Pickles nested in pickles (nested loaders, joblib object arrays).
+    pub max_depth: usize,
+    /// Pickles stacked one after another in one stream.
+    pub max_stacked: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_opcodes: 2_000_000_000,
+            max_memo: 4_000_000,
+            max_stack: 4_000_000,
+            max_depth: 8,
+            max_stacked: 64,
+        }
+    }
+}
+
+/// Something security-relevant the pickle does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Offset of the opcode in the scanned stream.
+    pub offset: u64,
+    pub kind: EventKind,
+    /// Nesting: empty for the top-level stream, else the offsets of the
+    /// nested payloads that led here.
+    pub path: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// A global was referenced (GLOBAL, STACK_GLOBAL, INST).
+    Import { module: String, name: String },
+    /// A global was called; `opcode` names how.
+    Call {
+        module: String,
+        name: String,
+        opcode: &'static str,
+    },
+    /// STACK_GLOBAL whose operands are not constant strings, an EXT code
+    /// (a runtime registry lookup), or a memo reference to nothing: the
+    /// callable cannot be known, so the scan fails closed.
+    Unresolved {
+        opcode: &'static str,
+        detail: String,
+    },
+    /// BUILD on a module or class (sets attributes on it).
+    BuildOnGlobal { module: String, name: String },
+    /// A nested loader was called with a payload that was not rescanned.
+    PayloadNotScanned { detail: String },
+}
+
+/// How the stream ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// Every pickle ended with STOP; `trailing` bytes followed that are not a pickle.
+    Complete { trailing: u64 },
+    /// Not a valid pickle (bad opcode, truncated, stack underflow, ...).
+    Invalid { offset: u64, reason: String },
+    /// A limit was reached; what was seen until then is reported.
+    Incomplete { offset: u64, limit: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub events: Vec<Event>,
+    pub stop: Stop,
+    /// Highest protocol seen.
+    pub protocol: u8,
+    /// Pickles parsed one after another.
+    pub pickles: usize,
+    pub opcodes: u64,
+    /// Raw joblib array payloads skipped, in bytes.
+    pub raw_array_bytes: u64,
+    /// The legacy PyTorch magic number was the first pickle.
+    pub torch_legacy: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Value {
+    None,
+    Bool,
+    Int(i128),
+    BigInt,
+    Float,
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
+    /// A string or bytes too long to keep: its length.
+    Long {
+        len: u64,
+    },
+    Tuple(Rc<[Value]>),
+    List(Rc<RefCell<Vec<Value>>>),
+    Dict(Rc<RefCell<Vec<(Value, Value)>>>),
+    Set,
+    Global(Rc<Global>),
+    Object(Rc<Object>),
+    /// Out-of-band buffer, persistent id result, or anything opaque.
+    Opaque,
+}
+
+#[derive(Debug)]
+struct Global {
+    module: String,
+    name: String,
+}
+
+#[derive(Debug)]
+struct Object {
+    /// The class or callable that produced it.
+    origin: Option<Rc<Global>>,
+    args: Option<Value>,
+    /// State given by BUILD, when it is a dict.
+    state: RefCell<Option<Value>>,
+}
+
+fn push_capped<T>(v: &mut Vec<T>, item: T) {
+    if v.len() < KEEP_ITEMS {
+        v.push(item);
+    }
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+struct Vm<'a, R: Read> {
+    input: &'a mut Input<R>,
+    limits: &'a Limits,
+    stack: Vec<Value>,
+    marks: Vec<usize>,
+    memo: HashMap<u64, Value>,
+    events: &'a mut Vec<Event>,
+    path: Vec<u64>,
+    depth: usize,
+    opcodes: u64,
+    protocol: u8,
+    raw_array_bytes: u64,
+}
+
+/// A failure inside one pickle.
+enum Fail {
+    Invalid(u64, String),
+    Limit(u64, String),
+}
+
+impl From<ReadError> for Fail {
+    fn from(e: ReadError) -> Self {
+        Fail::Invalid(u64::MAX, e.to_string())
+    }
+}
+
+type Res<T> = Result<T, Fail>;
+
+/// Scan a stream of one or more pickles.
+pub fn scan<R: Read>(reader: R, limits: &Limits) -> Outcome {
+    let mut input = Input::new(reader);
+    let mut events = Vec::new();
+    let mut outcome = scan_input(
+        &mut input,
+        limits,
+        &mut events,
+        Vec::new(),
+        0,
+        limits.max_stacked,
+    );
+    outcome.events = events;
+    outcome
+}
+
+/// Parse up to `max_pickles` pickles from `input`, appending to `events`.
+fn scan_input<R: Read>(
+    input: &mut Input<R>,
+    limits: &Limits,
+    events: &mut Vec<Event>,
+    path: Vec<u64>,
+    depth: usize,
+    max_pickles: usize,
+) -> Outcome {
+    let mut outcome = Outcome {
+        events: Vec::new(),
+        stop: Stop::Complete { trailing: 0 },
+        protocol: 0,
+        pickles: 0,
+        opcodes: 0,
+        raw_array_bytes: 0,
+        torch_legacy: false,
+    };
+    loop {
+        let start = input.offset();
+        let mut vm = Vm {
+            input: &mut *input,
+            limits,
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: HashMap::new(),
+            events: &mut *events,
+            path: path.clone(),
+            depth,
+            opcodes: 0,
+            protocol: 0,
+            raw_array_bytes: 0,
+        };
+        let result = vm.run();
+        let (opcodes, protocol, raw) = (vm.opcodes, vm.protocol, vm.raw_array_bytes);
+        let top = vm.stack.pop();
+        outcome.opcodes += opcodes;
+        outcome.protocol = outcome.protocol.max(protocol);
+        outcome.raw_array_bytes += raw;
+        match result {
+            Ok(()) => {}
+            Err(Fail::Invalid(off, reason)) => {
+                let offset = if off == u64::MAX { input.offset() } else { off };
+                // After a complete pickle, what does not parse is trailing
+                // data (loaders read one pickle); whatever it did before
+                // failing was still recorded.
+                outcome.stop = if outcome.pickles > 0 {
+                    Stop::Complete {
+                        trailing: input.offset() - start + remaining(input),
+                    }
+                } else {
+                    Stop::Invalid { offset, reason }
+                };
+                break;
+            }
+            Err(Fail::Limit(off, limit)) => {
+                outcome.stop = Stop::Incomplete { offset: off, limit };
+                break;
+            }
+        }
+        outcome.pickles += 1;
+        if outcome.pickles == 1 && matches!(top, Some(Value::Int(m)) if m == 0x1950a86a20f9469cfc6c)
+        {
+            outcome.torch_legacy = true;
+        }
+        // Legacy PyTorch files hold five pickles, then raw storage bytes.
+        if outcome.torch_legacy && outcome.pickles == 5 {
+            outcome.stop = Stop::Complete {
+                trailing: remaining(input),
+            };
+            break;
+        }
+        if outcome.pickles >= max_pickles && max_pickles < limits.max_stacked {
+            break;
+        }
+        match input.at_end() {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                outcome.stop = Stop::Invalid {
+                    offset: input.offset(),
+                    reason: e.to_string(),
+                };
+                break;
+            }
+        }
+        if outcome.pickles >= limits.max_stacked {
+            outcome.stop = Stop::Incomplete {
+                offset: input.offset(),
+                limit: format!("more than {} pickles in one stream", limits.max_stacked),
+            };
+            break;
+        }
+        // Another pickle follows only if it starts like one.
+        match input.peek() {
+            Ok(Some(b)) if is_pickle_start(b) => continue,
+            _ => {
+                outcome.stop = Stop::Complete {
+                    trailing: remaining(input),
+                };
+                break;
+            }
+        }
+    }
+    outcome
+}
+
+/// Count (and consume) what is left of the stream.
+fn remaining<R: Read>(input: &mut Input<R>) -> u64 {
+    let start = input.offset();
+    while let Ok(false) = input.at_end() {
+        input.skip_buffered();
+    }
+    input.offset() - start
+}
+
+/// A byte a pickle stream can start with: PROTO, or a protocol 0/1 opcode
+/// that begins a value.
+pub fn is_pickle_start(b: u8) -> bool {
+    matches!(
+        b,
+        0x80 | b'('
+            | b'c'
+            | b']'
+            | b'}'
+            | b')'
+            | b'N'
+            | b'I'
+            | b'J'
+            | b'K'
+            | b'L'
+            | b'M'
+            | b'F'
+            | b'G'
+            | b'S'
+            | b'T'
+            | b'U'
+            | b'V'
+            | b'X'
+            | b'd'
+            | b'l'
+            | b'i'
+            | b'P'
+    )
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+impl<R: Read> Vm<'_, R> {
+    fn invalid<T>(&self, at: u64, reason: impl Into<String>) -> Res<T> {
+        Err(Fail::Invalid(at, reason.into()))
+    }
+
+    fn pop(&mut self, at: u64) -> Res<Value> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return self.invalid(at, "stack underflow");
+        }
+        Ok(self.stack.pop().expect("checked"))
+    }
+
+    fn top(&mut self, at: u64) -> Res<&mut Value> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return self.invalid(at, "stack underflow");
+        }
+        Ok(self.stack.last_mut().expect("checked"))
+    }
+
+    fn push(&mut self, v: Value, at: u64) -> Res<()> {
+        if self.stack.len() >= self.limits.max_stack {
+            return Err(Fail::Limit(
+                at,
+                format!("stack deeper than {} values", self.limits.max_stack),
+            ));
+        }
+        self.stack.push(v);
+        Ok(())
+    }
+
+    /// Pop everything down to the last MARK.
+    fn pop_mark(&mut self, at: u64) -> Res<Vec<Value>> {
+        let Some(mark) = self.marks.pop() else {
+            return self.invalid(at, "no MARK on the stack");
+        };
+        Ok(self.stack.split_off(mark))
+    }
+
+    fn event(&mut self, offset: u64, kind: EventKind) {
+        // A billion references to one name would be a billion events:
+        // report each distinct import once per stream.
+        if let EventKind::Import { module, name } = &kind {
+            if self.events.iter().any(|e| matches!(&e.kind, EventKind::Import { module: m, name: n } if m == module && n == name) && e.path == self.path) {
+                return;
+            }
+        }
+        if let EventKind::Call {
+            module,
+            name,
+            opcode,
+        } = &kind
+        {
+            if self.events.iter().rev().take(64).any(|e| matches!(&e.kind, EventKind::Call { module: m, name: n, opcode: o } if m == module && n == name && o == opcode) && e.path == self.path) {
+                return;
+            }
+        }
+        self.events.push(Event {
+            offset,
+            kind,
+            path: self.path.clone(),
+        });
+    }
+
+    fn global(&mut self, module: String, name: String, at: u64) -> Value {
+        self.event(
+            at,
+            EventKind::Import {
+                module: module.clone(),
+                name: name.clone(),
+            },
+        );
+        Value::Global(Rc::new(Global { module, name }))
+    }
+
+    fn memo_put(&mut self, key: u64, at: u64) -> Res<()> {
+        let v = self.top(at)?.clone();
+        if self.memo.len() >= self.limits.max_memo && !self.memo.contains_key(&key) {
+            return Err(Fail::Limit(
+                at,
+                format!("more than {} memo entries", self.limits.max_memo),
+            ));
+        }
+        self.memo.insert(key, v);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, key: u64, at: u64, opcode: &'static str) -> Res<()> {
+        match self.memo.get(&key) {
+            Some(v) => {
+                let v = v.clone();
+                self.push(v, at)
+            }
+            None => {
+                // CPython raises here; a scanner that gives up would report
+                // nothing, so this is reported and the scan goes on.
+                self.event(
+                    at,
+                    EventKind::Unresolved {
+                        opcode,
+                        detail: format!("memo key {key} was never stored"),
+                    },
+                );
+                self.push(Value::Opaque, at)
+            }
+        }
+    }
+
+    fn read_str(&mut self, len: u64, at: u64) -> Res<Value> {
+        if len as usize <= KEEP_BYTES {
+            let bytes = self.input.vec(len as usize)?;
+            Ok(Value::Str(Rc::from(text(&bytes).as_str())))
+        } else {
+            self.input
+                .skip(len)
+                .map_err(|e| Fail::Invalid(at, format!("string of {len} bytes: {e}")))?;
+            Ok(Value::Long { len })
+        }
+    }
+
+    fn read_bytes(&mut self, len: u64, at: u64) -> Res<Value> {
+        if len as usize <= KEEP_BYTES {
+            Ok(Value::Bytes(Rc::from(self.input.vec(len as usize)?)))
+        } else {
+            self.input
+                .skip(len)
+                .map_err(|e| Fail::Invalid(at, format!("bytes of {len} bytes: {e}")))?;
+            Ok(Value::Long { len })
+        }
+    }
+
+    fn line(&mut self, at: u64) -> Res<Vec<u8>> {
+        match self.input.line(1 << 20)? {
+            Some(l) => Ok(l),
+            None => self.invalid(at, "text operand longer than 1 MiB"),
+        }
+    }
+
+    /// Record a call of `callee` and return its result.
+    fn call(
+        &mut self,
+        callee: &Value,
+        args: Option<Value>,
+        opcode: &'static str,
+        at: u64,
+    ) -> Value {
+        match callee {
+            Value::Global(g) => {
+                self.event(
+                    at,
+                    EventKind::Call {
+                        module: g.module.clone(),
+                        name: g.name.clone(),
+                        opcode,
+                    },
+                );
+                let qual = super::policy::qualified(&g.module, &g.name);
+                // Helpers that call what they are given: the classes and
+                // functions among their arguments are called too.
+                if matches!(
+                    qual.as_str(),
+                    "copyreg._reconstructor"
+                        | "copyreg.__newobj__"
+                        | "torch._tensor._rebuild_from_type_v2"
+                ) {
+                    if let Some(Value::Tuple(items)) = &args {
+                        for item in items.iter().take(2) {
+                            if let Value::Global(inner) = item {
+                                self.event(
+                                    at,
+                                    EventKind::Call {
+                                        module: inner.module.clone(),
+                                        name: inner.name.clone(),
+                                        opcode,
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+                self.nested_loader(&qual, args.as_ref(), at);
+                let origin = if qual == "copyreg._reconstructor" || qual == "copyreg.__newobj__" {
+                    match &args {
+                        Some(Value::Tuple(items)) => match items.first() {
+                            Some(Value::Global(cls)) => Some(cls.clone()),
+                            _ => Some(g.clone()),
+                        },
+                        _ => Some(g.clone()),
+                    }
+                } else {
+                    Some(g.clone())
+                };
+                Value::Object(Rc::new(Object {
+                    origin,
+                    args,
+                    state: RefCell::new(None),
+                }))
+            }
+            Value::Object(o) => {
+                // Calling the result of a call (e.g. getattr(...)(...)): the
+                // callee is whatever the first call returned.
+                let detail = match &o.origin {
+                    Some(g) => format!("calls the result of {}.{}", g.module, g.name),
+                    None => "calls a computed value".into(),
+                };
+                self.event(at, EventKind::Unresolved { opcode, detail });
+                Value::Object(Rc::new(Object {
+                    origin: None,
+                    args,
+                    state: RefCell::new(None),
+                }))
+            }
+            other => {
+                self.event(
+                    at,
+                    EventKind::Unresolved {
+                        opcode,
+                        detail: format!("calls a non-global value ({})", kind(other)),
+                    },
+                );
+                Value::Object(Rc::new(Object {
+                    origin: None,
+                    args,
+                    state: RefCell::new(None),
+                }))
+            }
+        }
+    }
+
+    /// `pickle.loads(b"...")` and friends: scan the embedded payload.
+    fn nested_loader(&mut self, qual: &str, args: Option<&Value>, at: u64) {
+        let loader = matches!(
+            qual,
+            "pickle.loads"
+                | "pickle._loads"
+                | "dill.loads"
+                | "cloudpickle.loads"
+                | "torch.load"
+                | "torch.serialization.load"
+                | "joblib.load"
+                | "numpy.load"
+                | "pickle.load"
+                | "pandas.read_pickle"
+        );
+        if !loader {
+            return;
+        }
+        let payload = match args {
+            Some(Value::Tuple(items)) => items.first().cloned(),
+            _ => None,
+        };
+        // io.BytesIO(b"...") is the usual wrapper for the file-taking loaders.
+        let payload = match payload {
+            Some(Value::Object(o))
+                if o.origin.as_ref().is_some_and(|g| {
+                    matches!(
+                        super::policy::qualified(&g.module, &g.name).as_str(),
+                        "io.BytesIO"
+                    )
+                }) =>
+            {
+                match &o.args {
+                    Some(Value::Tuple(items)) => items.first().cloned(),
+                    _ => None,
+                }
+            }
+            other => other,
+        };
+        match payload {
+            Some(Value::Bytes(bytes)) => {
+                if self.depth + 1 > self.limits.max_depth {
+                    self.event(
+                        at,
+                        EventKind::PayloadNotScanned {
+                            detail: format!("nested deeper than {} levels", self.limits.max_depth),
+                        },
+                    );
+                    return;
+                }
+                let mut path = self.path.clone();
+                path.push(at);
+                let mut inner = Input::new(&bytes[..]);
+                let sub = scan_input(
+                    &mut inner,
+                    self.limits,
+                    self.events,
+                    path,
+                    self.depth + 1,
+                    self.limits.max_stacked,
+                );
+                if let Stop::Invalid { reason, .. } = &sub.stop {
+                    self.event(
+                        at,
+                        EventKind::PayloadNotScanned {
+                            detail: format!("the embedded payload is not a valid pickle: {reason}"),
+                        },
+                    );
+                }
+            }
+            Some(Value::Long { len }) => self.event(
+                at,
+                EventKind::PayloadNotScanned {
+                    detail: format!("a {len}-byte payload was not kept for rescanning"),
+                },
+            ),
+            Some(Value::Str(_)) => {}
+            _ => self.event(
+                at,
+                EventKind::PayloadNotScanned {
+                    detail: "the payload is computed, not a constant".into(),
+                },
+            ),
+        }
+    }
+
+    /// BUILD: `state` applied to the top of the stack.
+    fn build(&mut self, at: u64) -> Res<()> {
+        let state = self.pop(at)?;
+        let target = self.top(at)?.clone();
+        match &target {
+            Value::Global(g) => {
+                let (module, name) = (g.module.clone(), g.name.clone());
+                self.event(at, EventKind::BuildOnGlobal { module, name });
+            }
+            Value::Object(o) => {
+                if let Some(g) = &o.origin {
+                    let qual = super::policy::qualified(&g.module, &g.name);
+                    // __setstate__ of the object's class runs.
+                    if !matches!(state, Value::None) {
+                        self.event(
+                            at,
+                            EventKind::Call {
+                                module: g.module.clone(),
+                                name: g.name.clone(),
+                                opcode: "BUILD",
+                            },
+                        );
+                    }
+                    *o.state.borrow_mut() = Some(state.clone());
+                    if qual.ends_with("numpy_pickle.NumpyArrayWrapper") {
+                        self.joblib_array(&state, at)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// joblib writes an array's bytes right after its wrapper's BUILD (or,
+    /// for object arrays, a whole pickle). Skip the bytes; scan the pickle.
+    fn joblib_array(&mut self, state: &Value, at: u64) -> Res<()> {
+        let Value::Dict(d) = state else { return Ok(()) };
+        let d = d.borrow();
+        let get = |key: &str| {
+            d.iter()
+                .find(|(k, _)| matches!(k, Value::Str(s) if &**s == key))
+                .map(|(_, v)| v.clone())
+        };
+        let dtype = get("dtype");
+        let descr = match &dtype {
+            Some(Value::Object(o)) => match &o.args {
+                Some(Value::Tuple(items)) => match items.first() {
+                    Some(Value::Str(s)) => Some(s.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(descr) = descr else {
+            return self.invalid(at, "joblib array wrapper without a readable dtype");
+        };
+        if descr.starts_with('O') {
+            let mut path = self.path.clone();
+            path.push(at);
+            // Exactly one pickle: the outer stream continues after it.
+            let sub = scan_input(
+                self.input,
+                self.limits,
+                self.events,
+                path,
+                self.depth + 1,
+                1,
+            );
+            return match sub.stop {
+                Stop::Invalid { offset, reason } => Err(Fail::Invalid(
+                    offset,
+                    format!("joblib object array: {reason}"),
+                )),
+                Stop::Incomplete { offset, limit } => Err(Fail::Limit(offset, limit)),
+                Stop::Complete { .. } => Ok(()),
+            };
+        }
+        let itemsize = dtype_itemsize(&descr)
+            .ok_or_else(|| Fail::Invalid(at, format!("joblib array of unknown dtype {descr:?}")))?;
+        let mut count: u64 = 1;
+        match get("shape") {
+            Some(Value::Tuple(dims)) => {
+                for dim in dims.iter() {
+                    match dim {
+                        Value::Int(n) if *n >= 0 => count = count.saturating_mul(*n as u64),
+                        _ => return self.invalid(at, "joblib array with a non-integer shape"),
+                    }
+                }
+            }
+            _ => return self.invalid(at, "joblib array without a shape"),
+        }
+        if let Some(Value::Int(_)) = get("numpy_array_alignment_bytes") {
+            let padding = self.input.u8()?;
+            self.input.skip(padding as u64)?;
+        }
+        let bytes = count.saturating_mul(itemsize);
+        self.input
+            .skip(bytes)
+            .map_err(|e| Fail::Invalid(at, format!("joblib array of {bytes} bytes: {e}")))?;
+        self.raw_array_bytes += bytes;
+        Ok(())
+    }
+
+    fn run(&mut self) -> Res<()> {
+        loop {
+            let at = self.input.offset();
+            let op = match self.input.u8() {
+                Ok(b) => b,
+                Err(ReadError::Eof) => return self.invalid(at, "the pickle ends without STOP"),
+                Err(e) => return Err(e.into()),
+            };
+            self.opcodes += 1;
+            if self.opcodes > self.limits.max_opcodes {
+                return Err(Fail::Limit(
+                    at,
+                    format!("more than {} opcodes", self.limits.max_opcodes),
+                ));
+            }
+            if let Flow::Stop = self.step(op, at)? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn step(&mut self, op: u8, at: u64) -> Res<Flow> {
+        let trunc = |e: ReadError| Fail::Invalid(at, format!("operand: {e}"));
+        match op {
+            // Framing and protocol.
+            0x80 => {
+                let p = self.input.u8().map_err(trunc)?;
+                if p > 5 {
+                    return self.invalid(at, format!("unsupported protocol {p}"));
+                }
+                self.protocol = self.protocol.max(p);
+            }
+            0x95 => {
+                self.input.array::<8>().map_err(trunc)?;
+            }
+            b'.' => return Ok(Flow::Stop),
+            // Stack manipulation.
+            b'(' => {
+                if self.marks.len() >= self.limits.max_stack {
+                    return Err(Fail::Limit(at, "too many MARKs".into()));
+                }
+                self.marks.push(self.stack.len());
+            }
+            b'0' => {
+                self.pop(at)?;
+            }
+            b'1' => {
+                self.pop_mark(at)?;
+            }
+            b'2' => {
+                let v = self.top(at)?.clone();
+                self.push(v, at)?;
+            }
+            // Constants.
+            b'N' => self.push(Value::None, at)?,
+            0x88 => self.push(Value::Bool, at)?,
+            0x89 => self.push(Value::Bool, at)?,
+            b'I' => {
+                let l = self.line(at)?;
+                let v = match &l[..] {
+                    b"00" => Value::Bool,
+                    b"01" => Value::Bool,
+                    digits => match std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<i128>().ok())
+                    {
+                        Some(n) => Value::Int(n),
+                        None => return self.invalid(at, "INT operand is not a number"),
+                    },
+                };
+                self.push(v, at)?;
+            }
+            b'J' => {
+                let n = i32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                self.push(Value::Int(n as i128), at)?;
+            }
+            b'K' => {
+                let n = self.input.u8().map_err(trunc)?;
+                self.push(Value::Int(n as i128), at)?;
+            }
+            b'M' => {
+                let n = u16::from_le_bytes(self.input.array::<2>().map_err(trunc)?);
+                self.push(Value::Int(n as i128), at)?;
+            }
+            b'L' => {
+                let l = self.line(at)?;
+                let s = text(&l);
+                let v = s
+                    .trim_end_matches('L')
+                    .trim()
+                    .parse::<i128>()
+                    .map(Value::Int)
+                    .unwrap_or(Value::BigInt);
+                self.push(v, at)?;
+            }
+            0x8a => {
+                let n = self.input.u8().map_err(trunc)? as usize;
+                let bytes = self.input.vec(n).map_err(trunc)?;
+                self.push(long(&bytes), at)?;
+            }
+            0x8b => {
+                let n = i32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                if n < 0 {
+                    return self.invalid(at, "LONG4 with a negative length");
+                }
+                let v = if n <= 16 {
+                    long(&self.input.vec(n as usize).map_err(trunc)?)
+                } else {
+                    self.input.skip(n as u64).map_err(trunc)?;
+                    Value::BigInt
+                };
+                self.push(v, at)?;
+            }
+            b'F' => {
+                self.line(at)?;
+                self.push(Value::Float, at)?;
+            }
+            b'G' => {
+                self.input.array::<8>().map_err(trunc)?;
+                self.push(Value::Float, at)?;
+            }
+            // Strings and bytes.
+            b'S' => {
+                let l = self.line(at)?;
+                let s = unquote(&l)
+                    .ok_or_else(|| Fail::Invalid(at, "STRING operand is not quoted".into()))?;
+                self.push(Value::Str(Rc::from(s.as_str())), at)?;
+            }
+            b'V' => {
+                let l = self.line(at)?;
+                self.push(Value::Str(Rc::from(raw_unicode_escape(&l).as_str())), at)?;
+            }
+            b'T' => {
+                let n = i32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                if n < 0 {
+                    return self.invalid(at, "BINSTRING with a negative length");
+                }
+                let v = self.read_str(n as u64, at)?;
+                self.push(v, at)?;
+            }
+            b'U' | 0x8c => {
+                let n = self.input.u8().map_err(trunc)?;
+                let v = self.read_str(n as u64, at)?;
+                self.push(v, at)?;
+            }
+            b'X' => {
+                let n = u32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                let v = self.read_str(n as u64, at)?;
+                self.push(v, at)?;
+            }
+            0x8d => {
+                let n = u64::from_le_bytes(self.input.array::<8>().map_err(trunc)?);
+                let v = self.read_str(n, at)?;
+                self.push(v, at)?;
+            }
+            b'B' => {
+                let n = u32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                let v = self.read_bytes(n as u64, at)?;
+                self.push(v, at)?;
+            }
+            b'C' => {
+                let n = self.input.u8().map_err(trunc)?;
+                let v = self.read_bytes(n as u64, at)?;
+                self.push(v, at)?;
+            }
+            0x8e | 0x96 => {
+                let n = u64::from_le_bytes(self.input.array::<8>().map_err(trunc)?);
+                let v = self.read_bytes(n, at)?;
+                self.push(v, at)?;
+            }
+            0x97 => self.push(Value::Opaque, at)?,
+            0x98 => {
+                self.top(at)?;
+            }
+            // Collections.
+            b')' => self.push(Value::Tuple(Rc::from(Vec::new())), at)?,
+            b't' => {
+                let items = self.pop_mark(at)?;
+                self.push(tuple(items), at)?;
+            }
+            0x85 => {
+                let a = self.pop(at)?;
+                self.push(tuple(vec![a]), at)?;
+            }
+            0x86 => {
+                let b = self.pop(at)?;
+                let a = self.pop(at)?;
+                self.push(tuple(vec![a, b]), at)?;
+            }
+            0x87 => {
+                let c = self.pop(at)?;
+                let b = self.pop(at)?;
+                let a = self.pop(at)?;
+                self.push(tuple(vec![a, b, c]), at)?;
+            }
+            b']' => self.push(Value::List(Rc::new(RefCell::new(Vec::new()))), at)?,
+            b'l' => {
+                let mut items = self.pop_mark(at)?;
+                items.truncate(KEEP_ITEMS);
+                self.push(Value::List(Rc::new(RefCell::new(items))), at)?;
+            }
+            b'a' => {
+                let v = self.pop(at)?;
+                match self.top(at)? {
+                    Value::List(l) => push_capped(&mut l.borrow_mut(), v),
+                    Value::Object(_) | Value::Opaque => {}
+                    other => {
+                        let k = kind(other);
+                        return self.invalid(at, format!("APPEND to a {k}"));
+                    }
+                }
+            }
+            b'e' => {
+                let items = self.pop_mark(at)?;
+                match self.top(at)? {
+                    Value::List(l) => {
+                        let mut l = l.borrow_mut();
+                        for v in items {
+                            push_capped(&mut l, v);
+                        }
+                    }
+                    Value::Object(_) | Value::Opaque => {}
+                    other => {
+                        let k = kind(other);
+                        return self.invalid(at, format!("APPENDS to a {k}"));
+                    }
+                }
+            }
+            b'}' => self.push(Value::Dict(Rc::new(RefCell::new(Vec::new()))), at)?,
+            b'd' => {
+                let items = self.pop_mark(at)?;
+                if items.len() % 2 != 0 {
+                    return self.invalid(at, "DICT with an odd number of items");
+                }
+                let mut pairs = Vec::new();
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    push_capped(&mut pairs, (k, v));
+                }
+                self.push(Value::Dict(Rc::new(RefCell::new(pairs))), at)?;
+            }
+            b's' => {
+                let v = self.pop(at)?;
+                let k = self.pop(at)?;
+                match self.top(at)? {
+                    Value::Dict(d) => push_capped(&mut d.borrow_mut(), (k, v)),
+                    Value::Object(_) | Value::Opaque => {}
+                    other => {
+                        let k = kind(other);
+                        return self.invalid(at, format!("SETITEM on a {k}"));
+                    }
+                }
+            }
+            b'u' => {
+                let items = self.pop_mark(at)?;
+                if items.len() % 2 != 0 {
+                    return self.invalid(at, "SETITEMS with an odd number of items");
+                }
+                match self.top(at)? {
+                    Value::Dict(d) => {
+                        let mut d = d.borrow_mut();
+                        let mut it = items.into_iter();
+                        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                            push_capped(&mut d, (k, v));
+                        }
+                    }
+                    Value::Object(_) | Value::Opaque => {}
+                    other => {
+                        let k = kind(other);
+                        return self.invalid(at, format!("SETITEMS on a {k}"));
+                    }
+                }
+            }
+            0x8f => self.push(Value::Set, at)?,
+            0x90 => {
+                self.pop_mark(at)?;
+                self.top(at)?;
+            }
+            0x91 => {
+                self.pop_mark(at)?;
+                self.push(Value::Set, at)?;
+            }
+            // Memo.
+            b'p' => {
+                let l = self.line(at)?;
+                let key = text(&l)
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| Fail::Invalid(at, "PUT key is not a number".into()))?;
+                self.memo_put(key, at)?;
+            }
+            b'q' => {
+                let k = self.input.u8().map_err(trunc)?;
+                self.memo_put(k as u64, at)?;
+            }
+            b'r' => {
+                let k = u32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                self.memo_put(k as u64, at)?;
+            }
+            0x94 => {
+                let k = self.memo.len() as u64;
+                self.memo_put(k, at)?;
+            }
+            b'g' => {
+                let l = self.line(at)?;
+                let key = text(&l)
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| Fail::Invalid(at, "GET key is not a number".into()))?;
+                self.memo_get(key, at, "GET")?;
+            }
+            b'h' => {
+                let k = self.input.u8().map_err(trunc)?;
+                self.memo_get(k as u64, at, "BINGET")?;
+            }
+            b'j' => {
+                let k = u32::from_le_bytes(self.input.array::<4>().map_err(trunc)?);
+                self.memo_get(k as u64, at, "LONG_BINGET")?;
+            }
+            // Globals.
+            b'c' => {
+                let module = text(&self.line(at)?);
+                let name = text(&self.line(at)?);
+                if !python_name(&module) || !python_name(&name) {
+                    return self.invalid(at, "GLOBAL operands are not Python names");
+                }
+                let g = self.global(module, name, at);
+                self.push(g, at)?;
+            }
+            0x93 => {
+                let name = self.pop(at)?;
+                let module = self.pop(at)?;
+                match (module, name) {
+                    (Value::Str(m), Value::Str(n)) => {
+                        let g = self.global(m.to_string(), n.to_string(), at);
+                        self.push(g, at)?;
+                    }
+                    (m, n) => {
+                        self.event(
+                            at,
+                            EventKind::Unresolved {
+                                opcode: "STACK_GLOBAL",
+                                detail: format!(
+                                    "module and name are {} and {}, not constant strings",
+                                    kind(&m),
+                                    kind(&n)
+                                ),
+                            },
+                        );
+                        self.push(Value::Opaque, at)?;
+                    }
+                }
+            }
+            0x82 | 0x83 | 0x84 => {
+                let code = match op {
+                    0x82 => self.input.u8().map_err(trunc)? as u32,
+                    0x83 => u16::from_le_bytes(self.input.array::<2>().map_err(trunc)?) as u32,
+                    _ => u32::from_le_bytes(self.input.array::<4>().map_err(trunc)?),
+                };
+                self.event(
+                    at,
+                    EventKind::Unresolved {
+                        opcode: "EXT",
+                        detail: format!(
+                            "extension code {code} resolves through copyreg's registry at load time"
+                        ),
+                    },
+                );
+                self.push(Value::Opaque, at)?;
+            }
+            // Calls.
+            b'R' => {
+                let args = self.pop(at)?;
+                let callee = self.pop(at)?;
+                let r = self.call(&callee, Some(args), "REDUCE", at);
+                self.push(r, at)?;
+            }
+            0x81 => {
+                let args = self.pop(at)?;
+                let cls = self.pop(at)?;
+                let r = self.call(&cls, Some(args), "NEWOBJ", at);
+                self.push(r, at)?;
+            }
+            0x92 => {
+                let _kwargs = self.pop(at)?;
+                let args = self.pop(at)?;
+                let cls = self.pop(at)?;
+                let r = self.call(&cls, Some(args), "NEWOBJ_EX", at);
+                self.push(r, at)?;
+            }
+            b'o' => {
+                let mut items = self.pop_mark(at)?;
+                if items.is_empty() {
+                    return self.invalid(at, "OBJ without a class");
+                }
+                let cls = items.remove(0);
+                let r = self.call(&cls, Some(tuple(items)), "OBJ", at);
+                self.push(r, at)?;
+            }
+            b'i' => {
+                let module = text(&self.line(at)?);
+                let name = text(&self.line(at)?);
+                let items = self.pop_mark(at)?;
+                let cls = self.global(module, name, at);
+                let r = self.call(&cls, Some(tuple(items)), "INST", at);
+                self.push(r, at)?;
+            }
+            b'b' => self.build(at)?,
+            // Persistent ids: resolved by the loading program (PyTorch's
+            // storages); the id itself is data.
+            b'P' => {
+                self.line(at)?;
+                self.push(Value::Opaque, at)?;
+            }
+            b'Q' => {
+                self.pop(at)?;
+                self.push(Value::Opaque, at)?;
+            }
+            other => return self.invalid(at, format!("unknown opcode 0x{other:02x}")),
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// A dotted Python identifier, as GLOBAL and INST operands must be.
+fn python_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|p| {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !p.starts_with(|c: char| c.is_ascii_digit())
+        })
+}
+
+fn tuple(mut items: Vec<Value>) -> Value {
+    items.truncate(KEEP_ITEMS);
+    Value::Tuple(Rc::from(items))
+}
+
+fn long(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Int(0);
+    }
+    if bytes.len() > 16 {
+        return Value::BigInt;
+    }
+    let mut buf = if bytes[bytes.len() - 1] & 0x80 != 0 {
+        [0xffu8; 16]
+    } else {
+        [0u8; 16]
+    };
+    buf[..bytes.len()].copy_from_slice(bytes);
+    Value::Int(i128::from_le_bytes(buf))
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::None => "None",
+        Value::Bool => "bool",
+        Value::Int(_) | Value::BigInt => "int",
+        Value::Float => "float",
+        Value::Str(_) => "str",
+        Value::Bytes(_) => "bytes",
+        Value::Long { .. } => "long string",
+        Value::Tuple(_) => "tuple",
+        Value::List(_) => "list",
+        Value::Dict(_) => "dict",
+        Value::Set => "set",
+        Value::Global(_) => "global",
+        Value::Object(_) => "object",
+        Value::Opaque => "computed value",
+    }
+}
+
+/// Protocol 0 STRING operand: a Python repr in quotes.
+fn unquote(line: &[u8]) -> Option<String> {
+    let s = text(line);
+    let s = s.trim_end();
+    let q = s.chars().next()?;
+    if (q != '\'' && q != '"') || s.len() < 2 || !s.ends_with(q) {
+        return None;
+    }
+    let inner = &s[1..s.len() - 1];
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('x') => {
+                let h: String = chars.by_ref().take(2).collect();
+                out.push(u8::from_str_radix(&h, 16).ok()? as char);
+            }
+            Some(c) => out.push(c),
+            None => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Protocol 0 UNICODE operand (raw-unicode-escape).
+fn raw_unicode_escape(line: &[u8]) -> String {
+    let s: String = line.iter().map(|&b| b as char).collect();
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && matches!(chars.peek(), Some('u') | Some('U')) {
+            let width = if chars.next() == Some('u') { 4 } else { 8 };
+            let h: String = chars.by_ref().take(width).collect();
+            match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
+                Some(ch) => out.push(ch),
+                None => out.push_str(&h),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Bytes per element of a NumPy dtype string such as `<f8`, `|u1`, `<U10`.
+pub fn dtype_itemsize(descr: &str) -> Option<u64> {
+    let d = descr.trim_start_matches(['<', '>', '|', '=']);
+    let (kind, rest) = d.split_at(d.find(|c: char| c.is_ascii_digit()).unwrap_or(d.len()));
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if d == "?" {
+        return Some(1);
+    }
+    let n: u64 = digits.parse().ok()?;
+    match kind {
+        "f" | "i" | "u" | "c" | "b" | "V" | "S" | "a" | "M" | "m" => Some(n),
+        "U" => Some(n * 4),
+        _ => None,
+    }
+}

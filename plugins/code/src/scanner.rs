@@ -1,0 +1,1071 @@
+//! Scanning one file: recognise its format by content, parse it with the
+//! matching reader, descend into containers within limits, and turn what
+//! the readers found into findings.
+
+use std::collections::BTreeMap;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use aicomply_sdk::{Location, Scan, Severity};
+
+use crate::pickle::policy::{self, Class};
+use crate::pickle::{self, EventKind, Stop};
+use crate::{checks, compress, gguf, keras, numpy, protobuf, safetensors, zip};
+
+/// Scan limits and policy.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub pickle: pickle::Limits,
+    /// Archives inside archives.
+    pub max_archive_depth: usize,
+    pub max_members: usize,
+    /// Uncompressed/compressed ratio above which a member is a bomb.
+    pub max_ratio: u64,
+    /// Bytes decompressed per file, across all its members.
+    pub max_expanded: u64,
+    /// Largest nested archive or config read into memory.
+    pub max_in_memory: u64,
+    /// Treat imports outside the allow-list as failing (medium), not info.
+    pub suspicious_fails: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            pickle: pickle::Limits::default(),
+            max_archive_depth: 4,
+            max_members: 100_000,
+            max_ratio: 200,
+            max_expanded: 16 << 30,
+            max_in_memory: 256 << 20,
+            suspicious_fails: false,
+        }
+    }
+}
+
+/// Extensions under which a file is expected to be a model, so a file that
+/// fails to parse is reported invalid rather than ignored.
+const MODEL_EXTENSIONS: &[&str] = &[
+    "pkl",
+    "pickle",
+    "p",
+    "pt",
+    "pth",
+    "bin",
+    "ckpt",
+    "joblib",
+    "jl",
+    "dat",
+    "data",
+    "sav",
+    "model",
+    "pck",
+    "npy",
+    "npz",
+    "h5",
+    "hdf5",
+    "keras",
+    "onnx",
+    "safetensors",
+    "gguf",
+    "mar",
+    "pb",
+    "z",
+    "gz",
+    "bz2",
+    "xz",
+    "lzma",
+];
+
+const PICKLE_EXTENSIONS: &[&str] = &[
+    "pkl", "pickle", "p", "pt", "pth", "bin", "ckpt", "joblib", "jl", "dat", "data", "sav",
+    "model", "pck",
+];
+
+/// A file or an in-memory member, readable from the start as often as needed.
+#[derive(Clone)]
+enum Source {
+    File(PathBuf),
+    Memory(Rc<[u8]>),
+}
+
+trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl Source {
+    fn open(&self) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(match self {
+            Source::File(p) => Box::new(std::fs::File::open(p)?),
+            Source::Memory(m) => Box::new(Cursor::new(m.clone())),
+        })
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(match self {
+            Source::File(p) => std::fs::metadata(p)?.len(),
+            Source::Memory(m) => m.len() as u64,
+        })
+    }
+
+    fn head(&self, n: usize) -> io::Result<Vec<u8>> {
+        let r = self.open()?;
+        let mut buf = Vec::with_capacity(n);
+        r.take(n as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+/// Where something is: the file, and the members leading into it.
+#[derive(Clone)]
+struct Place {
+    path: String,
+    members: Vec<String>,
+}
+
+impl Place {
+    fn location(&self) -> Location {
+        let loc = Location::target(self.path.clone());
+        if self.members.is_empty() {
+            loc
+        } else {
+            loc.member(self.members.join("!"))
+        }
+    }
+
+    fn child(&self, member: &str) -> Place {
+        let mut p = self.clone();
+        p.members.push(member.to_string());
+        p
+    }
+}
+
+/// What kind of content a byte prefix shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    /// Protocol 2+ pickle (has the PROTO magic).
+    Pickle,
+    /// Starts with a protocol 0/1 opcode: a pickle only if it parses.
+    MaybePickle,
+    Zip,
+    Npy,
+    Safetensors,
+    Gguf,
+    Hdf5,
+    Compressed(compress::Codec),
+}
+
+fn sniff(head: &[u8], len: u64) -> Option<Format> {
+    match head {
+        [0x80, 2..=5, ..] => Some(Format::Pickle),
+        [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => Some(Format::Zip),
+        h if h.starts_with(numpy::MAGIC) => Some(Format::Npy),
+        h if h.starts_with(gguf::MAGIC) => Some(Format::Gguf),
+        h if h.starts_with(b"\x89HDF\r\n\x1a\n") => Some(Format::Hdf5),
+        h if safetensors::sniff(h, len) => Some(Format::Safetensors),
+        h => match compress::sniff(h) {
+            Some(c) => Some(Format::Compressed(c)),
+            None if h.first().is_some_and(|&b| pickle::is_pickle_start(b)) => {
+                Some(Format::MaybePickle)
+            }
+            None => None,
+        },
+    }
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+pub struct Scanner<'a> {
+    scan: &'a mut Scan,
+    config: &'a Config,
+    /// Model files recognised (whatever their verdict).
+    pub models: usize,
+    expanded: u64,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(scan: &'a mut Scan, config: &'a Config) -> Self {
+        Self {
+            scan,
+            config,
+            models: 0,
+            expanded: 0,
+        }
+    }
+
+    /// Scan one file of the target. Returns whether it was a model file.
+    pub fn scan_file(&mut self, path: PathBuf, rel: &str) -> bool {
+        self.expanded = 0;
+        let place = Place {
+            path: rel.to_string(),
+            members: Vec::new(),
+        };
+        let source = Source::File(path);
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let ext = extension(name);
+        let (head, len) = match (source.head(64 << 10), source.len()) {
+            (Ok(h), Ok(l)) => (h, l),
+            (Err(e), _) | (_, Err(e)) => {
+                if MODEL_EXTENSIONS.contains(&ext.as_str()) {
+                    self.scan
+                        .diagnostic(place.location(), format!("not read: {e}"));
+                }
+                return false;
+            }
+        };
+        if name == "saved_model.pb" {
+            self.models += 1;
+            self.saved_model(&source, len, &place);
+            return true;
+        }
+        if ext == "onnx" {
+            self.models += 1;
+            self.onnx(&source, len, &place);
+            return true;
+        }
+        let found = self.content(&source, &head, len, &place, name, 0, true);
+        if found {
+            self.models += 1;
+        }
+        found
+    }
+
+    /// Dispatch on content. `top` marks a file of the target (for CODE-3).
+    #[allow(clippy::too_many_arguments)]
+    fn content(
+        &mut self,
+        source: &Source,
+        head: &[u8],
+        len: u64,
+        place: &Place,
+        name: &str,
+        depth: usize,
+        top: bool,
+    ) -> bool {
+        let ext = extension(name);
+        let expected_model = MODEL_EXTENSIONS.contains(&ext.as_str());
+        match sniff(head, len) {
+            Some(f @ (Format::Pickle | Format::MaybePickle)) => {
+                // A zip behind the bytes (leading junk, or a pickle with a
+                // zip appended) is scanned as a zip as well; then bytes in
+                // front that do not parse are the zip's business.
+                let has_zip = source
+                    .open()
+                    .is_ok_and(|mut r| zip::has_end_record(&mut r, len).unwrap_or(false));
+                let strict =
+                    (f == Format::Pickle || PICKLE_EXTENSIONS.contains(&ext.as_str())) && !has_zip;
+                let was = self.pickle_source(source, place, strict, top.then_some("a pickle"));
+                if has_zip {
+                    self.zip(source, len, place, depth, top);
+                }
+                was || has_zip
+            }
+            Some(Format::Zip) => {
+                self.zip(source, len, place, depth, top);
+                true
+            }
+            Some(Format::Npy) => {
+                self.npy(source, head, place, top);
+                true
+            }
+            Some(Format::Safetensors) => {
+                self.safetensors(source, head, len, place);
+                true
+            }
+            Some(Format::Gguf) => {
+                match source
+                    .open()
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| gguf::validate(r, len))
+                {
+                    Ok(_) => {}
+                    Err(e) => self.finding(
+                        checks::MODEL_INVALID,
+                        place,
+                        format!("not a valid GGUF file: {e}"),
+                        None,
+                    ),
+                }
+                true
+            }
+            Some(Format::Hdf5) => {
+                self.hdf5(source, len, place, top);
+                true
+            }
+            Some(Format::Compressed(codec)) => {
+                self.compressed(source, codec, place, expected_model, top)
+            }
+            None => {
+                // Data in front of an archive hides the zip magic: look for
+                // its end record when the name says "model".
+                if expected_model && self.polyglot_zip(source, len, place, depth) {
+                    return true;
+                }
+                if ext == "safetensors" && head.len() >= 8 {
+                    self.safetensors(source, head, len, place);
+                    return true;
+                }
+                if expected_model
+                    && matches!(
+                        ext.as_str(),
+                        "safetensors" | "npy" | "gguf" | "h5" | "keras" | "npz"
+                    )
+                {
+                    self.finding(
+                        checks::MODEL_INVALID,
+                        place,
+                        format!("named .{ext} but its content is not that format"),
+                        None,
+                    );
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    fn finding(&mut self, check: &str, place: &Place, message: String, evidence: Option<String>) {
+        let f = self.scan.finding(check, message).at(place.location());
+        if let Some(e) = evidence {
+            f.evidence(e);
+        }
+    }
+
+    fn format_finding(&mut self, place: &Place, what: &str) {
+        self.finding(
+            checks::PICKLE_FORMAT,
+            place,
+            format!(
+                "{} is {what}: loading it runs code chosen by whoever wrote it",
+                place.path
+            ),
+            None,
+        );
+    }
+
+    /// Scan a pickle stream from the start of `source`. With `strict`, a
+    /// stream that does not parse is reported invalid; without, it simply
+    /// was not a pickle. Returns whether it was a pickle.
+    fn pickle_source(
+        &mut self,
+        source: &Source,
+        place: &Place,
+        strict: bool,
+        format: Option<&str>,
+    ) -> bool {
+        match source.open() {
+            Ok(r) => self.pickle_stream(r, place, strict, format),
+            Err(e) => {
+                self.scan
+                    .diagnostic(place.location(), format!("not read: {e}"));
+                true
+            }
+        }
+    }
+
+    fn pickle_stream(
+        &mut self,
+        reader: impl Read,
+        place: &Place,
+        strict: bool,
+        format: Option<&str>,
+    ) -> bool {
+        let outcome = pickle::scan(reader, &self.config.pickle);
+        if let Stop::Invalid { offset, reason } = &outcome.stop {
+            // Without a pickle's name or magic, only a stream that parses
+            // completely counts as one (text files start with opcode bytes).
+            if !strict {
+                return false;
+            }
+            self.finding(
+                checks::MODEL_INVALID,
+                place,
+                format!("not a valid pickle: {reason} (at byte {offset})"),
+                None,
+            );
+        }
+        if let Stop::Incomplete { offset, limit } = &outcome.stop {
+            self.finding(
+                checks::MODEL_INCOMPLETE,
+                place,
+                format!("scan stopped at byte {offset}: {limit}"),
+                None,
+            );
+        }
+        if let Some(what) = format {
+            let what = if outcome.torch_legacy {
+                "a legacy PyTorch checkpoint (stacked pickles)"
+            } else {
+                what
+            };
+            self.format_finding(place, what);
+        }
+        self.judge(&outcome.events, place);
+        true
+    }
+
+    /// Turn pickle events into findings.
+    fn judge(&mut self, events: &[pickle::Event], place: &Place) {
+        let mut called: BTreeMap<(String, String), (u64, &'static str, Vec<u64>)> = BTreeMap::new();
+        for e in events {
+            if let EventKind::Call {
+                module,
+                name,
+                opcode,
+            } = &e.kind
+            {
+                called.entry((module.clone(), name.clone())).or_insert((
+                    e.offset,
+                    opcode,
+                    e.path.clone(),
+                ));
+            }
+        }
+        let nested = |path: &[u64]| {
+            if path.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (inside a payload loaded at byte {})",
+                    path.iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                )
+            }
+        };
+        let mut suspicious: Vec<String> = Vec::new();
+        let mut reported = std::collections::BTreeSet::new();
+        for e in events {
+            match &e.kind {
+                EventKind::Import { module, name } => {
+                    let key = (module.clone(), name.clone());
+                    if !reported.insert(key.clone()) {
+                        continue;
+                    }
+                    let full = format!("{module}.{name}");
+                    match policy::classify(module, name) {
+                        Class::Allowed => {}
+                        Class::Suspicious => {
+                            let how = if called.contains_key(&key) {
+                                "called"
+                            } else {
+                                "imported"
+                            };
+                            suspicious.push(format!("{full} ({how})"));
+                        }
+                        Class::Dangerous(danger) => match called.get(&key) {
+                            Some((offset, opcode, path)) => {
+                                let msg = format!(
+                                    "{opcode} {full} at byte {offset}{}: it {}",
+                                    nested(path),
+                                    danger.explain()
+                                );
+                                self.finding(
+                                    checks::PICKLE_CALL,
+                                    place,
+                                    msg,
+                                    Some(format!("{opcode} {full} @ {offset}")),
+                                );
+                            }
+                            None => {
+                                let msg = format!(
+                                    "imports {full} at byte {}{} without calling it directly: it {}",
+                                    e.offset,
+                                    nested(&e.path),
+                                    danger.explain()
+                                );
+                                self.finding(
+                                    checks::PICKLE_IMPORT,
+                                    place,
+                                    msg,
+                                    Some(format!("GLOBAL {full} @ {}", e.offset)),
+                                );
+                            }
+                        },
+                    }
+                }
+                EventKind::Call { module, name, .. } => {
+                    // Calls of globals that were never imported in this stream
+                    // (classes reached through copyreg) are judged here.
+                    let key = (module.clone(), name.clone());
+                    if reported.contains(&key) {
+                        continue;
+                    }
+                    reported.insert(key.clone());
+                    let full = format!("{module}.{name}");
+                    if let Class::Dangerous(danger) = policy::classify(module, name) {
+                        let (offset, opcode, path) = &called[&key];
+                        let msg = format!(
+                            "{opcode} {full} at byte {offset}{}: it {}",
+                            nested(path),
+                            danger.explain()
+                        );
+                        self.finding(
+                            checks::PICKLE_CALL,
+                            place,
+                            msg,
+                            Some(format!("{opcode} {full} @ {offset}")),
+                        );
+                    } else if policy::classify(module, name) == Class::Suspicious {
+                        suspicious.push(format!("{full} (called)"));
+                    }
+                }
+                EventKind::Unresolved { opcode, detail } => {
+                    let msg = format!(
+                        "{opcode} at byte {}{}: {detail}; what it calls cannot be known without running it",
+                        e.offset,
+                        nested(&e.path)
+                    );
+                    self.finding(
+                        checks::PICKLE_UNRESOLVED,
+                        place,
+                        msg,
+                        Some(format!("{opcode} @ {}", e.offset)),
+                    );
+                }
+                EventKind::BuildOnGlobal { module, name } => {
+                    let msg = format!(
+                        "BUILD on {module}.{name} at byte {}{}: it sets attributes of a module or class when loaded",
+                        e.offset,
+                        nested(&e.path)
+                    );
+                    self.finding(
+                        checks::PICKLE_CALL,
+                        place,
+                        msg,
+                        Some(format!("BUILD {module}.{name} @ {}", e.offset)),
+                    );
+                }
+                EventKind::PayloadNotScanned { detail } => {
+                    let msg = format!(
+                        "a nested loader at byte {}{} was not followed: {detail}",
+                        e.offset,
+                        nested(&e.path)
+                    );
+                    self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
+                }
+            }
+        }
+        if !suspicious.is_empty() {
+            let shown: Vec<&str> = suspicious.iter().take(10).map(String::as_str).collect();
+            let more = if suspicious.len() > 10 {
+                format!(" and {} more", suspicious.len() - 10)
+            } else {
+                String::new()
+            };
+            let msg = format!(
+                "imports code outside the known-safe frameworks: {}{more}",
+                shown.join(", ")
+            );
+            let sev = if self.config.suspicious_fails {
+                Severity::Medium
+            } else {
+                Severity::Info
+            };
+            self.scan
+                .finding(checks::PICKLE_SUSPICIOUS, msg)
+                .at(place.location())
+                .severity(sev);
+        }
+    }
+
+    /// A zip behind other data (a pickle with a zip appended, or junk in
+    /// front of a checkpoint) is scanned as a zip too.
+    fn polyglot_zip(&mut self, source: &Source, len: u64, place: &Place, depth: usize) -> bool {
+        let Ok(mut r) = source.open() else {
+            return false;
+        };
+        if !zip::has_end_record(&mut r, len).unwrap_or(false) {
+            return false;
+        }
+        self.zip(source, len, place, depth, true);
+        true
+    }
+
+    fn zip(&mut self, source: &Source, len: u64, place: &Place, depth: usize, top: bool) {
+        let mut r = match source.open() {
+            Ok(r) => r,
+            Err(e) => {
+                return self
+                    .scan
+                    .diagnostic(place.location(), format!("not read: {e}"));
+            }
+        };
+        let archive = match zip::open(&mut r, len, self.config.max_members) {
+            Ok(a) => a,
+            Err(e) => {
+                return self.finding(
+                    checks::MODEL_INVALID,
+                    place,
+                    format!("not a readable zip archive: {e}"),
+                    None,
+                );
+            }
+        };
+        if archive.leading > 0 {
+            let msg = format!(
+                "{} bytes of other data precede the zip archive (a loader that finds the archive from its end still reads it)",
+                archive.leading
+            );
+            // (Whatever is in front was scanned as what it is by `content`.)
+            self.finding(checks::ARCHIVE_UNSAFE, place, msg, None);
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for e in &archive.entries {
+            *seen.entry(e.name.as_str()).or_default() += 1;
+        }
+        for (name, n) in seen.iter().filter(|(_, n)| **n > 1) {
+            let msg = format!(
+                "member {name:?} appears {n} times; loaders disagree about which one they use, so all were scanned"
+            );
+            self.finding(checks::ARCHIVE_UNSAFE, place, msg, None);
+        }
+        let torch = archive.entries.iter().any(|e| e.name.ends_with("data.pkl"));
+        let keras = archive.entries.iter().any(|e| e.name == "config.json")
+            && archive.entries.iter().any(|e| e.name == "metadata.json");
+        if top && torch {
+            self.format_finding(place, "a PyTorch checkpoint (a pickle in a zip archive)");
+        }
+        for e in &archive.entries {
+            if let Some(why) = e.slip() {
+                self.finding(checks::ARCHIVE_UNSAFE, place, format!("member name {:?} is {why} (zip slip): extracting it writes outside the target folder", e.name), Some(e.name.clone()));
+            }
+            if e.is_dir() {
+                continue;
+            }
+            let member_place = place.child(&e.name);
+            if e.encrypted() {
+                self.finding(
+                    checks::MODEL_INCOMPLETE,
+                    &member_place,
+                    "member is encrypted and was not scanned".into(),
+                    None,
+                );
+                continue;
+            }
+            if e.method != 0 && e.method != 8 {
+                self.finding(
+                    checks::MODEL_INCOMPLETE,
+                    &member_place,
+                    format!(
+                        "compression method {} is not supported; member not scanned",
+                        e.method
+                    ),
+                    None,
+                );
+                continue;
+            }
+            if e.size > 10 << 20 && e.size / e.compressed.max(1) > self.config.max_ratio {
+                let msg = format!(
+                    "member expands {} times ({} bytes from {}), beyond the {}x limit (a decompression bomb); not scanned",
+                    e.size / e.compressed.max(1),
+                    e.size,
+                    e.compressed,
+                    self.config.max_ratio
+                );
+                self.finding(checks::ARCHIVE_UNSAFE, &member_place, msg, None);
+                continue;
+            }
+            self.member(source, e, &member_place, depth, keras);
+        }
+    }
+
+    /// Scan one archive member by its name and content.
+    fn member(
+        &mut self,
+        source: &Source,
+        e: &zip::Entry,
+        place: &Place,
+        depth: usize,
+        keras_archive: bool,
+    ) {
+        let name = e.name.rsplit('/').next().unwrap_or(&e.name);
+        let ext = extension(name);
+        // PyTorch storages are raw tensor bytes that are never unpickled.
+        let storage = e.name.split('/').rev().nth(1) == Some("data")
+            && name.chars().all(|c| c.is_ascii_digit());
+        let named_pickle = PICKLE_EXTENSIONS.contains(&ext.as_str()) && !storage;
+        let mut reader = match self.open_member(source, e) {
+            Ok((r, None)) => r,
+            Ok((r, Some(mismatch))) => {
+                let msg = format!(
+                    "the central directory and the member's local header disagree: {mismatch}"
+                );
+                self.finding(checks::ARCHIVE_UNSAFE, place, msg, None);
+                r
+            }
+            Err(msg) => return self.finding(checks::MODEL_INVALID, place, msg, None),
+        };
+        let mut head = Vec::new();
+        if let Err(err) = (&mut reader).take(64).read_to_end(&mut head) {
+            return self.finding(
+                checks::MODEL_INVALID,
+                place,
+                format!("member cannot be decompressed: {err}"),
+                None,
+            );
+        }
+        let format = if storage { None } else { sniff(&head, e.size) };
+        let mut chained = Cursor::new(head.clone()).chain(reader);
+        match format {
+            Some(Format::Pickle) | Some(Format::MaybePickle)
+                if named_pickle || format == Some(Format::Pickle) =>
+            {
+                self.pickle_stream(
+                    &mut chained,
+                    place,
+                    named_pickle || e.name.ends_with("data.pkl"),
+                    None,
+                );
+            }
+            Some(Format::Zip)
+            | Some(Format::Npy)
+            | Some(Format::Safetensors)
+            | Some(Format::Gguf)
+            | Some(Format::Hdf5) => {
+                if depth + 1 > self.config.max_archive_depth && format == Some(Format::Zip) {
+                    return self.finding(
+                        checks::MODEL_INCOMPLETE,
+                        place,
+                        format!(
+                            "archive nested deeper than {} levels; not scanned",
+                            self.config.max_archive_depth
+                        ),
+                        None,
+                    );
+                }
+                match self.read_all(&mut chained, e.size) {
+                    Ok(bytes) => {
+                        let head = bytes[..bytes.len().min(64 << 10)].to_vec();
+                        let member = Source::Memory(Rc::from(bytes));
+                        let len = member.len().unwrap_or(0);
+                        self.content(&member, &head, len, place, name, depth + 1, false);
+                    }
+                    Err(msg) => self.finding(checks::MODEL_INCOMPLETE, place, msg, None),
+                }
+                return self.check_crc(chained.into_inner().1, e, place);
+            }
+            _ if keras_archive && e.name == "config.json" => {
+                match self.read_all(&mut chained, e.size) {
+                    Ok(bytes) => self.keras_config(&bytes, place),
+                    Err(msg) => self.finding(checks::MODEL_INCOMPLETE, place, msg, None),
+                }
+                return self.check_crc(chained.into_inner().1, e, place);
+            }
+            _ if named_pickle => {
+                self.finding(
+                    checks::MODEL_INVALID,
+                    place,
+                    "named like a pickle but does not start like one".into(),
+                    None,
+                );
+            }
+            _ => {}
+        }
+        let mut rest = chained.into_inner().1;
+        let _ = io::copy(&mut rest, &mut io::sink());
+        self.check_crc(rest, e, place);
+    }
+
+    fn check_crc(&mut self, mut rest: zip::MemberReader, e: &zip::Entry, place: &Place) {
+        let _ = io::copy(&mut rest, &mut io::sink());
+        self.expanded += rest.bytes_read();
+        if rest.bytes_read() == e.size && rest.crc() != e.crc {
+            let msg = format!(
+                "member's CRC-32 is {:08x}, the archive says {:08x} (PyTorch loads it anyway; strict tools refuse it)",
+                rest.crc(),
+                e.crc
+            );
+            self.scan
+                .finding(checks::ARCHIVE_UNSAFE, msg)
+                .at(place.location())
+                .severity(Severity::Low);
+        }
+    }
+
+    /// A reader of the member's bytes (at most its declared size, within
+    /// the file's expansion budget) and any local-header disagreement.
+    fn open_member(
+        &mut self,
+        source: &Source,
+        e: &zip::Entry,
+    ) -> Result<(zip::MemberReader, Option<String>), String> {
+        let mut r = source.open().map_err(|err| format!("not read: {err}"))?;
+        let (start, mismatch) = zip::data_start(&mut r, e)?;
+        r.seek(SeekFrom::Start(start))
+            .map_err(|err| err.to_string())?;
+        let budget = self.config.max_expanded.saturating_sub(self.expanded);
+        let raw: Box<dyn Read> = Box::new(r.take(e.compressed));
+        let inner: Box<dyn Read> = if e.method == 8 {
+            Box::new(flate2::read::DeflateDecoder::new(raw))
+        } else {
+            raw
+        };
+        Ok((zip::MemberReader::new(inner, budget.min(e.size)), mismatch))
+    }
+
+    fn read_all(&self, r: &mut impl Read, size: u64) -> Result<Vec<u8>, String> {
+        if size > self.config.max_in_memory {
+            return Err(format!(
+                "member of {size} bytes is larger than the {}-byte limit for nested content; not scanned",
+                self.config.max_in_memory
+            ));
+        }
+        let mut v = Vec::new();
+        r.take(self.config.max_in_memory + 1)
+            .read_to_end(&mut v)
+            .map_err(|e| format!("member cannot be decompressed: {e}"))?;
+        Ok(v)
+    }
+
+    fn npy(&mut self, source: &Source, head: &[u8], place: &Place, top: bool) {
+        match numpy::parse(head) {
+            Err(e) => self.finding(
+                checks::MODEL_INVALID,
+                place,
+                format!("not a valid .npy file: {e}"),
+                None,
+            ),
+            Ok(h) if h.object => {
+                if top || !place.members.is_empty() {
+                    self.format_finding(place, "a NumPy object array (a pickle)");
+                }
+                match source
+                    .open()
+                    .and_then(|mut r| r.seek(SeekFrom::Start(h.data_offset)).map(|_| r))
+                {
+                    Ok(r) => {
+                        self.pickle_stream(r, place, true, None);
+                    }
+                    Err(e) => self
+                        .scan
+                        .diagnostic(place.location(), format!("not read: {e}")),
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+
+    fn safetensors(&mut self, source: &Source, head: &[u8], len: u64, place: &Place) {
+        let header_len = u64::from_le_bytes(head[..8].try_into().expect("sniffed"));
+        let result = if header_len > safetensors::MAX_HEADER || 8 + header_len > len {
+            safetensors::validate(header_len, len, &[])
+        } else {
+            source
+                .open()
+                .and_then(|mut r| {
+                    let mut h = vec![0u8; header_len as usize];
+                    r.seek(SeekFrom::Start(8))?;
+                    r.read_exact(&mut h)?;
+                    Ok(h)
+                })
+                .map_err(|e| e.to_string())
+                .and_then(|h| safetensors::validate(header_len, len, &h))
+        };
+        if let Err(e) = result {
+            self.finding(
+                checks::SAFETENSORS_INVALID,
+                place,
+                format!("not a valid safetensors file: {e}"),
+                None,
+            );
+        }
+    }
+
+    fn hdf5(&mut self, source: &Source, len: u64, place: &Place, _top: bool) {
+        // Attributes live in object headers near the start; read at most
+        // the first 64 MiB.
+        let limit = len.min(64 << 20);
+        let bytes = match source.open().and_then(|r| {
+            let mut v = Vec::new();
+            r.take(limit).read_to_end(&mut v)?;
+            Ok(v)
+        }) {
+            Ok(b) => b,
+            Err(e) => {
+                return self
+                    .scan
+                    .diagnostic(place.location(), format!("not read: {e}"));
+            }
+        };
+        if let Some(config) = keras::find_config_in_hdf5(&bytes) {
+            self.keras_layers(&config, place);
+        } else if len > limit {
+            self.finding(
+                checks::MODEL_INCOMPLETE,
+                place,
+                format!(
+                    "no Keras model_config in the first {limit} bytes; the rest was not searched"
+                ),
+                None,
+            );
+        }
+    }
+
+    fn keras_config(&mut self, bytes: &[u8], place: &Place) {
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(v) => self.keras_layers(&v, place),
+            Err(e) => self.finding(
+                checks::MODEL_INVALID,
+                place,
+                format!("Keras config.json is not JSON: {e}"),
+                None,
+            ),
+        }
+    }
+
+    fn keras_layers(&mut self, config: &serde_json::Value, place: &Place) {
+        for layer in keras::code_layers(config) {
+            let msg = if layer.what == "Lambda" {
+                format!(
+                    "Lambda layer {} carries Python code that runs when the model is loaded or called",
+                    layer.layer
+                )
+            } else {
+                format!(
+                    "layer {} comes from module {}, outside Keras: loading it imports and runs that module",
+                    layer.layer, layer.what
+                )
+            };
+            self.finding(checks::KERAS_LAMBDA, place, msg, Some(layer.what.clone()));
+            self.finding(
+                checks::PICKLE_FORMAT,
+                place,
+                format!("Keras model with code ({})", layer.what),
+                None,
+            );
+        }
+    }
+
+    fn compressed(
+        &mut self,
+        source: &Source,
+        codec: compress::Codec,
+        place: &Place,
+        expected_model: bool,
+        top: bool,
+    ) -> bool {
+        let reader = match source.open() {
+            Ok(r) => r,
+            Err(e) => {
+                self.scan
+                    .diagnostic(place.location(), format!("not read: {e}"));
+                return false;
+            }
+        };
+        let decoded = match compress::decoder(codec, Box::new(reader), self.config.max_in_memory) {
+            Ok(d) => d,
+            Err(e) => {
+                if expected_model {
+                    self.finding(
+                        checks::MODEL_INVALID,
+                        place,
+                        format!("{} data cannot be decompressed: {e}", codec.name()),
+                        None,
+                    );
+                }
+                return expected_model;
+            }
+        };
+        let mut head = Vec::new();
+        let mut decoded = decoded;
+        if (&mut decoded).take(2).read_to_end(&mut head).is_err()
+            || !matches!(head.as_slice(), [0x80, 2..=5])
+        {
+            // Compressed, but not a compressed pickle.
+            return false;
+        }
+        let what = format!("a {}-compressed pickle (joblib)", codec.name());
+        self.pickle_stream(
+            Cursor::new(head).chain(decoded),
+            place,
+            true,
+            top.then_some(what.as_str()),
+        );
+        true
+    }
+
+    fn saved_model(&mut self, source: &Source, len: u64, place: &Place) {
+        let bytes = match self.read_file(source, len) {
+            Some(b) => b,
+            None => return,
+        };
+        match protobuf::saved_model_ops(&bytes) {
+            Err(e) => self.finding(
+                checks::MODEL_INVALID,
+                place,
+                format!("not a valid SavedModel: {e}"),
+                None,
+            ),
+            Ok(ops) => {
+                const DANGEROUS: &[&str] = &[
+                    "ReadFile",
+                    "WriteFile",
+                    "MatchingFiles",
+                    "PyFunc",
+                    "PyFuncStateless",
+                    "EagerPyFunc",
+                    "ImmutableConst",
+                ];
+                let mut seen = std::collections::BTreeSet::new();
+                for op in ops.iter().filter(|o| DANGEROUS.contains(&o.as_str())) {
+                    if seen.insert(op.clone()) {
+                        let msg = format!(
+                            "the graph uses the {op} operation, which {}",
+                            if op.contains("Py") {
+                                "runs Python code"
+                            } else {
+                                "reads or writes the host's files"
+                            }
+                        );
+                        self.finding(checks::TF_OPS, place, msg, Some(op.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn onnx(&mut self, source: &Source, len: u64, place: &Place) {
+        let bytes = match self.read_file(source, len) {
+            Some(b) => b,
+            None => return,
+        };
+        match protobuf::onnx_external_locations(&bytes) {
+            Err(e) => self.finding(
+                checks::MODEL_INVALID,
+                place,
+                format!("not a valid ONNX model: {e}"),
+                None,
+            ),
+            Ok(locations) => {
+                for loc in locations {
+                    let escapes = loc.starts_with('/')
+                        || loc.starts_with('\\')
+                        || (loc.len() > 1 && loc.as_bytes()[1] == b':')
+                        || loc.split(['/', '\\']).any(|c| c == "..");
+                    if escapes {
+                        let msg =
+                            format!("tensor data is read from {loc:?}, outside the model's folder");
+                        self.finding(checks::EXTERNAL_DATA, place, msg, Some(loc));
+                    }
+                }
+            }
+        }
+    }
+
+    fn read_file(&mut self, source: &Source, len: u64) -> Option<Vec<u8>> {
+        if len > self.config.max_in_memory {
+            return None;
+        }
+        let mut v = Vec::new();
+        match source.open().and_then(|mut r| r.read_to_end(&mut v)) {
+            Ok(_) => Some(v),
+            Err(_) => None,
+        }
+    }
+}
