@@ -4,5 +4,6 @@
 mod support;
 
 mod capabilities;
+mod models;
 mod pipeline;
 mod sandbox;
