@@ -16,6 +16,7 @@ pub mod pickle;
 pub mod protobuf;
 pub mod safetensors;
 pub mod scanner;
+pub mod tar;
 pub mod zip;
 
 use std::path::Path;

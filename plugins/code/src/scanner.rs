@@ -11,7 +11,7 @@ use aicomply_sdk::{Location, Scan, Severity};
 
 use crate::pickle::policy::{self, Class};
 use crate::pickle::{self, EventKind, Stop};
-use crate::{checks, compress, gguf, keras, numpy, protobuf, safetensors, zip};
+use crate::{checks, compress, gguf, keras, numpy, protobuf, safetensors, tar, zip};
 
 /// Scan limits and policy.
 #[derive(Debug, Clone)]
@@ -152,6 +152,7 @@ enum Format {
     Safetensors,
     Gguf,
     Hdf5,
+    Tar,
     Compressed(compress::Codec),
 }
 
@@ -162,6 +163,7 @@ fn sniff(head: &[u8], len: u64) -> Option<Format> {
         h if h.starts_with(numpy::MAGIC) => Some(Format::Npy),
         h if h.starts_with(gguf::MAGIC) => Some(Format::Gguf),
         h if h.starts_with(b"\x89HDF\r\n\x1a\n") => Some(Format::Hdf5),
+        h if tar::sniff(h) => Some(Format::Tar),
         h if safetensors::sniff(h, len) => Some(Format::Safetensors),
         h => match compress::sniff(h) {
             Some(c) => Some(Format::Compressed(c)),
@@ -299,6 +301,7 @@ impl<'a> Scanner<'a> {
             Some(Format::Compressed(codec)) => {
                 self.compressed(source, codec, place, expected_model, top)
             }
+            Some(Format::Tar) => self.tar(source, len, place, top),
             None => {
                 // Data in front of an archive hides the zip magic: look for
                 // its end record when the name says "model".
@@ -727,7 +730,8 @@ impl<'a> Scanner<'a> {
             | Some(Format::Npy)
             | Some(Format::Safetensors)
             | Some(Format::Gguf)
-            | Some(Format::Hdf5) => {
+            | Some(Format::Hdf5)
+            | Some(Format::Tar) => {
                 if depth + 1 > self.config.max_archive_depth && format == Some(Format::Zip) {
                     return self.finding(
                         checks::MODEL_INCOMPLETE,
@@ -987,6 +991,64 @@ impl<'a> Scanner<'a> {
             true,
             top.then_some(what.as_str()),
         );
+        true
+    }
+
+    /// A tar archive is a model when it is PyTorch's legacy tar checkpoint
+    /// (members `pickle`, `storages`, `tensors`); those are scanned as pickles.
+    fn tar(&mut self, source: &Source, len: u64, place: &Place, top: bool) -> bool {
+        let mut r = match source.open() {
+            Ok(r) => r,
+            Err(_) => return false,
+        };
+        let members = match tar::members(&mut r, len, self.config.max_members) {
+            Ok(m) => m,
+            Err(e) => {
+                self.finding(
+                    checks::MODEL_INVALID,
+                    place,
+                    format!("not a readable tar archive: {e}"),
+                    None,
+                );
+                return true;
+            }
+        };
+        let torch = members.iter().any(|m| m.name == "pickle")
+            && members.iter().any(|m| m.name == "sys_info");
+        if !torch {
+            return false;
+        }
+        if top {
+            self.format_finding(
+                place,
+                "a legacy PyTorch tar checkpoint (pickles in a tar archive)",
+            );
+        }
+        for m in members.iter().filter(|m| {
+            matches!(
+                m.name.as_str(),
+                "sys_info" | "pickle" | "storages" | "tensors"
+            )
+        }) {
+            let member_place = place.child(&m.name);
+            match source
+                .open()
+                .and_then(|mut r| r.seek(SeekFrom::Start(m.offset)).map(|_| r))
+            {
+                // `storages` and `tensors` hold raw bytes after their pickles.
+                Ok(r) => {
+                    self.pickle_stream(
+                        r.take(m.size),
+                        &member_place,
+                        m.name == "pickle" || m.name == "sys_info",
+                        None,
+                    );
+                }
+                Err(e) => self
+                    .scan
+                    .diagnostic(member_place.location(), format!("not read: {e}")),
+            }
+        }
         true
     }
 

@@ -1298,3 +1298,111 @@ pub fn dtype_itemsize(descr: &str) -> Option<u64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(bytes: &[u8]) -> Outcome {
+        scan(bytes, &Limits::default())
+    }
+
+    fn calls(o: &Outcome) -> Vec<String> {
+        o.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Call {
+                    module,
+                    name,
+                    opcode,
+                } => Some(format!("{opcode} {module}.{name}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn protocol_0_global_and_reduce() {
+        let o = run(b"cos\nsystem\n(S'id'\ntR.");
+        assert_eq!(calls(&o), vec!["REDUCE os.system"]);
+        assert_eq!(o.stop, Stop::Complete { trailing: 0 });
+    }
+
+    #[test]
+    fn stack_global_operands_from_the_memo() {
+        // "os" and "system" memoized, then fetched back for STACK_GLOBAL.
+        let o = run(b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93\x8c\x02id\x85R.");
+        assert_eq!(calls(&o), vec!["REDUCE os.system"]);
+    }
+
+    #[test]
+    fn computed_stack_global_fails_closed() {
+        let o = run(b"\x80\x04K\x01K\x02\x93)R.");
+        assert!(o.events.iter().any(|e| matches!(
+            &e.kind,
+            EventKind::Unresolved {
+                opcode: "STACK_GLOBAL",
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn limits_end_in_incomplete_not_a_hang() {
+        let limits = Limits {
+            max_opcodes: 10,
+            ..Limits::default()
+        };
+        let mut bytes = b"\x80\x02]".to_vec();
+        bytes.extend(std::iter::repeat_n(b'N', 100));
+        let o = scan(&bytes[..], &limits);
+        assert!(matches!(o.stop, Stop::Incomplete { .. }), "{:?}", o.stop);
+        let limits = Limits {
+            max_memo: 2,
+            ..Limits::default()
+        };
+        let o = scan(&b"\x80\x04N\x94N\x94N\x94."[..], &limits);
+        assert!(matches!(o.stop, Stop::Incomplete { .. }), "{:?}", o.stop);
+    }
+
+    #[test]
+    fn truncated_and_unknown_opcodes_are_invalid() {
+        assert!(matches!(run(b"\x80\x02}q\x00").stop, Stop::Invalid { .. }));
+        assert!(matches!(run(b"\x80\x02\xff.").stop, Stop::Invalid { .. }));
+        assert!(matches!(run(b"\x80\x09.").stop, Stop::Invalid { .. }));
+    }
+
+    #[test]
+    fn nested_payload_is_scanned_with_its_path() {
+        let inner = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R.";
+        let mut outer = b"\x80\x03cpickle\nloads\nC".to_vec();
+        outer.push(inner.len() as u8);
+        outer.extend_from_slice(inner);
+        outer.extend_from_slice(b"\x85R.");
+        let o = run(&outer);
+        let nested: Vec<_> = o.events.iter().filter(|e| !e.path.is_empty()).collect();
+        assert!(
+            nested
+                .iter()
+                .any(|e| matches!(&e.kind, EventKind::Call { name, .. } if name == "system")),
+            "{:?}",
+            o.events
+        );
+    }
+
+    #[test]
+    fn stacked_pickles_and_trailing_data() {
+        let o = run(b"\x80\x02N.\x80\x02N.trailing!");
+        assert_eq!(o.pickles, 2);
+        assert_eq!(o.stop, Stop::Complete { trailing: 9 });
+    }
+
+    #[test]
+    fn dtype_sizes() {
+        assert_eq!(dtype_itemsize("<f8"), Some(8));
+        assert_eq!(dtype_itemsize("|u1"), Some(1));
+        assert_eq!(dtype_itemsize("<U10"), Some(40));
+        assert_eq!(dtype_itemsize("?"), Some(1));
+        assert_eq!(dtype_itemsize("O"), None);
+    }
+}
