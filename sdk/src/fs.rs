@@ -15,7 +15,6 @@ pub struct Entry {
     pub path: PathBuf,
     /// Path relative to the root, `/`-separated, as reports show it.
     pub relative: String,
-    pub size: u64,
 }
 
 impl Entry {
@@ -89,11 +88,12 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
             } else {
                 format!("{rel}/{name}")
             };
-            // symlink_metadata: a link is reported as a link, never followed.
-            let Ok(meta) = std::fs::symlink_metadata(child.path()) else {
+            // The entry's own type (from the directory listing, no extra
+            // call): a link is reported as a link, never followed.
+            let Ok(file_type) = child.file_type() else {
                 continue;
             };
-            if meta.is_dir() {
+            if file_type.is_dir() {
                 if options.skip_dirs.iter().any(|s| *s == name) {
                     continue;
                 }
@@ -102,7 +102,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
                     continue;
                 }
                 subdirs.push((child.path(), child_rel, depth + 1));
-            } else if meta.is_file() {
+            } else if file_type.is_file() {
                 if out.files.len() >= options.max_files {
                     out.truncated = true;
                     return out;
@@ -110,7 +110,6 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
                 out.files.push(Entry {
                     path: child.path(),
                     relative: child_rel,
-                    size: meta.len(),
                 });
             }
         }

@@ -180,6 +180,23 @@ def write_report(path, rows, runs):
     ]
     for label, size, files, tool, wall, rss, codes in rows:
         lines.append(f"| {label} | {size / 1e6:.1f} MB | {files} | {tool} | {wall:.3f} s | {size / 1e6 / wall:.1f} MB/s | {rss / 1024:.1f} MiB | {', '.join(map(str, codes))} |")
+    by = {(label, tool): (size, wall, rss) for label, size, _, tool, wall, rss, _ in rows}
+
+    def get(label, tool):
+        return by.get((label, tool))
+
+    summary = ["", "Against the targets:", ""]
+    dense = get("dense-108MB", "aicomply")
+    if dense:
+        size, wall, _ = dense
+        summary.append(f"- opcode-dense pickle: {size / 1e6 / wall:.0f} MB/s (target: at least 100 MB/s).")
+    small_a, large_a = get("dense-27MB", "aicomply"), get("dense-108MB", "aicomply")
+    if small_a and large_a:
+        summary.append(f"- memory: {small_a[2] / 1024:.1f} MiB on the 27 MB pickle, {large_a[2] / 1024:.1f} MiB on the 108 MB one (target: independent of file size).")
+    ours, theirs = get("1000-small-pickles", "aicomply"), get("1000-small-pickles", "picklescan")
+    if ours and theirs:
+        summary.append(f"- 1000 small pickles: {theirs[1] / ours[1]:.1f}× faster than picklescan (target: at least 10×).")
+    lines += summary
     lines += [
         "",
         "Reading the table: picklescan and modelscan skip the tensor blobs of a zip checkpoint (they only read",

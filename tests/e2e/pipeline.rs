@@ -264,3 +264,45 @@ fn second_run_loads_compiled_components_from_the_cache() {
     let second = stderr(&aicomply(&args));
     assert!(second.contains("loaded   embedded:container\n"), "{second}");
 }
+
+#[test]
+fn host_snapshot_is_checked_by_the_host_plugin() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = fixture("host-snapshot");
+    let run = aicomply(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let report = read_json(&out_dir.path().join("report.json"));
+    let host = plugin(&report, "host");
+    assert_eq!(host["status"], "ok");
+    // The optional live-host root was requested but not granted.
+    assert_eq!(
+        host["capabilities_denied"][0]["capability"]["scope"],
+        "host"
+    );
+    let keys: Vec<_> = finding_keys(&report)
+        .into_iter()
+        .filter(|(c, _, _)| c.starts_with("HOST-"))
+        .collect();
+    assert_eq!(keys.len(), 19, "{keys:#?}");
+    assert!(keys.contains(&(
+        "HOST-SSH-PASSWORD-AUTH".into(),
+        "etc/ssh/sshd_config.d/50-cloud.conf".into(),
+        1
+    )));
+    assert!(keys.contains(&(
+        "HOST-SYSCTL-HARDENING".into(),
+        "etc/sysctl.d/99-tuning.conf".into(),
+        2
+    )));
+    for control in ["HOST-1", "HOST-2", "HOST-3", "HOST-4", "HOST-5"] {
+        assert_eq!(control_status(&report, control), "failed", "{control}");
+    }
+}

@@ -3,7 +3,10 @@
 
 use std::io::{self, Read};
 
+/// The buffer starts small (most model files inside archives and most
+/// pickles in a folder of small files are small) and grows to this.
 const BUF: usize = 64 * 1024;
+const FIRST_BUF: usize = 4 * 1024;
 
 pub struct Input<R> {
     inner: R,
@@ -42,7 +45,7 @@ impl<R: Read> Input<R> {
     pub fn at(inner: R, offset: u64) -> Self {
         Self {
             inner,
-            buf: vec![0; BUF].into_boxed_slice(),
+            buf: vec![0; FIRST_BUF].into_boxed_slice(),
             pos: 0,
             len: 0,
             base: offset,
@@ -58,6 +61,10 @@ impl<R: Read> Input<R> {
             return Ok(true);
         }
         self.base += self.len as u64;
+        // A full buffer means a long stream: read in larger steps.
+        if self.len == self.buf.len() && self.buf.len() < BUF {
+            self.buf = vec![0; BUF].into_boxed_slice();
+        }
         self.pos = 0;
         self.len = 0;
         loop {

@@ -107,13 +107,6 @@ impl Source {
             Source::Memory(m) => m.len() as u64,
         })
     }
-
-    fn head(&self, n: usize) -> io::Result<Vec<u8>> {
-        let r = self.open()?;
-        let mut buf = Vec::with_capacity(n);
-        r.take(n as u64).read_to_end(&mut buf)?;
-        Ok(buf)
-    }
 }
 
 /// Where something is: the file, and the members leading into it.
@@ -206,18 +199,33 @@ impl<'a> Scanner<'a> {
             path: rel.to_string(),
             members: Vec::new(),
         };
-        let source = Source::File(path);
         let name = rel.rsplit('/').next().unwrap_or(rel);
         let ext = extension(name);
-        let (head, len) = match (source.head(64 << 10), source.len()) {
-            (Ok(h), Ok(l)) => (h, l),
-            (Err(e), _) | (_, Err(e)) => {
+        // One path lookup per file: open, then size and head from the handle.
+        let opened = std::fs::File::open(&path).and_then(|f| {
+            let len = f.metadata()?.len();
+            // Exactly the bytes wanted, so no extra read to find the end.
+            let want = len.min(64 << 10);
+            let mut head = Vec::with_capacity(want as usize);
+            f.take(want).read_to_end(&mut head)?;
+            Ok((head, len))
+        });
+        let source = Source::File(path);
+        let (head, len) = match opened {
+            Ok(x) => x,
+            Err(e) => {
                 if MODEL_EXTENSIONS.contains(&ext.as_str()) {
                     self.scan
                         .diagnostic(place.location(), format!("not read: {e}"));
                 }
                 return false;
             }
+        };
+        // A small file was read whole: work from memory, not the file again.
+        let source = if head.len() as u64 == len {
+            Source::Memory(Rc::from(head.clone()))
+        } else {
+            source
         };
         if name == "saved_model.pb" {
             self.models += 1;
@@ -715,6 +723,7 @@ impl<'a> Scanner<'a> {
         }
         let format = if storage { None } else { sniff(&head, e.size) };
         let mut chained = Cursor::new(head.clone()).chain(reader);
+        let mut parsed = false;
         match format {
             Some(Format::Pickle) | Some(Format::MaybePickle)
                 if named_pickle || format == Some(Format::Pickle) =>
@@ -725,6 +734,7 @@ impl<'a> Scanner<'a> {
                     named_pickle || e.name.ends_with("data.pkl"),
                     None,
                 );
+                parsed = true;
             }
             Some(Format::Zip)
             | Some(Format::Npy)
@@ -771,9 +781,12 @@ impl<'a> Scanner<'a> {
             }
             _ => {}
         }
-        let mut rest = chained.into_inner().1;
-        let _ = io::copy(&mut rest, &mut io::sink());
-        self.check_crc(rest, e, place);
+        // Members that were not parsed (tensor storages, other data) are
+        // not read further: a bad checksum there hides nothing from a
+        // scanner, and reading gigabytes of weights would.
+        if parsed {
+            self.check_crc(chained.into_inner().1, e, place);
+        }
     }
 
     fn check_crc(&mut self, mut rest: zip::MemberReader, e: &zip::Entry, place: &Place) {

@@ -80,8 +80,11 @@ fn find_eocd<R: Read + Seek>(r: &mut R, len: u64) -> io::Result<Option<(u64, Vec
     }
     let window = len.min(22 + 65_535);
     r.seek(SeekFrom::Start(len - window))?;
-    let mut tail = vec![0u8; window as usize];
-    r.read_exact(&mut tail)?;
+    let mut tail = Vec::with_capacity(window as usize);
+    r.take(window).read_to_end(&mut tail)?;
+    if tail.len() < 22 {
+        return Ok(None);
+    }
     for i in (0..=tail.len() - 22).rev() {
         if tail[i..i + 4] == EOCD {
             let comment = u16le(&tail[i + 20..]) as usize;

@@ -1,0 +1,914 @@
+//! aicomply's first-party plugin for the host domain (HOST-1 … HOST-5).
+//!
+//! The scan target is read as a root filesystem: a host's `/etc` copied
+//! into a repository, an exported image filesystem, or `/` of a live host
+//! (`--target /`, or the `host` root mapped with `--root host=/`). Each
+//! configuration file is read the way the program that consumes it reads
+//! it; a control whose evidence is absent is *not checked*.
+
+pub mod checks;
+pub mod dpkg;
+pub mod firewall;
+pub mod osrelease;
+pub mod sshd;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use aicomply_sdk::fs::read_text;
+use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan, Severity};
+
+const MAX_FILE: u64 = 8 << 20;
+
+pub struct HostPlugin;
+
+impl Plugin for HostPlugin {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "host".into(),
+            name: "Host and infrastructure".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            domain: "host".into(),
+            description: "OS support, patching, installed software, SSH, firewall, auditing, logs and backups of a \
+                          host snapshot or root filesystem (HOST-1 … HOST-5)."
+                .into(),
+            checks: checks::catalogue(),
+            capabilities: vec![
+                Capability::fs_read("target", "reads the target as a root filesystem"),
+                Capability::fs_read("host", "reads a live host's root filesystem instead, when the operator maps it"),
+            ],
+        }
+    }
+
+    fn run(ctx: &Context, scan: &mut Scan) -> Result<(), String> {
+        let (root, name) = match ctx.root("host") {
+            Some(r) => (r, "host"),
+            None => (ctx.target()?, "target"),
+        };
+        check_root(
+            &Root {
+                base: root.to_path_buf(),
+                name: name.into(),
+            },
+            scan,
+        );
+        Ok(())
+    }
+}
+
+aicomply_sdk::export_plugin!(HostPlugin);
+
+/// A root filesystem, read by absolute paths (`/etc/ssh/sshd_config`).
+pub struct Root {
+    pub base: PathBuf,
+    /// The root's name for locations (`target` or `host`).
+    pub name: String,
+}
+
+impl Root {
+    fn path(&self, abs: &str) -> PathBuf {
+        self.base.join(abs.trim_start_matches('/'))
+    }
+
+    fn read(&self, abs: &str) -> Option<String> {
+        read_text(&self.path(abs), MAX_FILE).ok()
+    }
+
+    fn exists(&self, abs: &str) -> bool {
+        self.path(abs).exists()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path(dir))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn at(&self, abs: &str, line: u32) -> Location {
+        let mut loc = Location {
+            root: self.name.clone(),
+            ..Location::target(abs.trim_start_matches('/'))
+        };
+        if line > 0 {
+            loc.line = Some(line);
+        }
+        loc
+    }
+}
+
+impl sshd::Files for Root {
+    fn read(&self, path: &str) -> Option<String> {
+        Root::read(self, path)
+    }
+    fn list(&self, dir: &str) -> Vec<String> {
+        Root::list(self, dir)
+    }
+}
+
+fn mark(scan: &mut Scan, ids: &[&str], evaluated: bool, reason: &str) {
+    for id in ids {
+        if evaluated {
+            scan.evaluated(id);
+        } else {
+            scan.not_checked(id, reason);
+        }
+    }
+}
+
+/// Evaluate every check against a root filesystem.
+pub fn check_root(root: &Root, scan: &mut Scan) {
+    let os = root
+        .read("/etc/os-release")
+        .or_else(|| root.read("/usr/lib/os-release"));
+    if os.is_none() && !root.exists("/etc/passwd") {
+        let all: Vec<String> = checks::catalogue().into_iter().map(|c| c.id).collect();
+        for id in &all {
+            scan.not_checked(
+                id,
+                "the target is not a root filesystem (no etc/os-release or etc/passwd)",
+            );
+        }
+        return;
+    }
+    let packages = root
+        .read("/var/lib/dpkg/status")
+        .map(|t| dpkg::installed(&t));
+    os_support(root, os.as_deref(), scan);
+    sysctl(root, scan);
+    software(root, packages.as_ref(), scan);
+    ssh(root, scan);
+    firewall(root, packages.as_ref(), scan);
+    monitoring(root, packages.as_ref(), scan);
+}
+
+fn os_support(root: &Root, os: Option<&str>, scan: &mut Scan) {
+    let Some(text) = os else {
+        return scan.not_checked(checks::OS_EOL, "no etc/os-release");
+    };
+    let release = osrelease::parse(text);
+    let (id, version) = (
+        release.get("ID").map(String::as_str).unwrap_or(""),
+        release.get("VERSION_ID").map(String::as_str).unwrap_or(""),
+    );
+    match osrelease::end_of_support(id, version) {
+        None => scan.not_checked(
+            checks::OS_EOL,
+            format!(
+                "{id} {version} is not in the end-of-support table (as of {})",
+                osrelease::TABLE_DATE
+            ),
+        ),
+        Some(date) => {
+            let today = osrelease::today();
+            if *date < *today.as_str() {
+                let name = release
+                    .get("PRETTY_NAME")
+                    .cloned()
+                    .unwrap_or(format!("{id} {version}"));
+                scan.finding(
+                    checks::OS_EOL,
+                    format!(
+                        "{name} lost standard security support on {date} (table as of {})",
+                        osrelease::TABLE_DATE
+                    ),
+                )
+                .at(root.at("/etc/os-release", 0))
+                .evidence(format!("ID={id} VERSION_ID={version}"));
+            } else {
+                scan.evaluated(checks::OS_EOL);
+            }
+        }
+    }
+}
+
+/// sysctl.d semantics: files by name across the directories (earlier
+/// directory wins a name), applied in lexical order, /etc/sysctl.conf
+/// last; the last assignment of a key wins.
+fn sysctl(root: &Root, scan: &mut Scan) {
+    let dirs = [
+        "/etc/sysctl.d",
+        "/run/sysctl.d",
+        "/usr/local/lib/sysctl.d",
+        "/usr/lib/sysctl.d",
+        "/lib/sysctl.d",
+    ];
+    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    for dir in dirs {
+        for name in root.list(dir).into_iter().filter(|n| n.ends_with(".conf")) {
+            by_name
+                .entry(name.clone())
+                .or_insert(format!("{dir}/{name}"));
+        }
+    }
+    let mut files: Vec<String> = by_name.into_values().collect();
+    if root.exists("/etc/sysctl.conf") {
+        files.push("/etc/sysctl.conf".into());
+    }
+    if files.is_empty() {
+        return scan.not_checked(
+            checks::SYSCTL,
+            "no sysctl configuration (etc/sysctl.conf, sysctl.d)",
+        );
+    }
+    let mut values: BTreeMap<String, (String, String, u32)> = BTreeMap::new();
+    for f in &files {
+        let Some(text) = root.read(f) else { continue };
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            if let Some((k, v)) = line.trim_start_matches('-').split_once('=') {
+                values.insert(
+                    k.trim().replace('/', "."),
+                    (v.trim().to_string(), f.clone(), i as u32 + 1),
+                );
+            }
+        }
+    }
+    const HARDENED: &[(&str, &str, &str)] = &[
+        (
+            "kernel.randomize_va_space",
+            "2",
+            "address space layout randomisation",
+        ),
+        ("net.ipv4.conf.all.accept_redirects", "0", "ICMP redirects"),
+        (
+            "net.ipv4.conf.all.send_redirects",
+            "0",
+            "sending ICMP redirects",
+        ),
+        (
+            "net.ipv4.conf.all.accept_source_route",
+            "0",
+            "source-routed packets",
+        ),
+        ("net.ipv4.tcp_syncookies", "1", "SYN flood protection"),
+        ("kernel.kptr_restrict", "1", "kernel pointer hiding"),
+        ("fs.suid_dumpable", "0", "core dumps of setuid programs"),
+    ];
+    for (key, good, what) in HARDENED {
+        if let Some((value, file, line)) = values.get(*key) {
+            let weakened = match *key {
+                "kernel.kptr_restrict" => value == "0",
+                _ => value != good,
+            };
+            if weakened {
+                scan.finding(
+                    checks::SYSCTL,
+                    format!("{key} = {value} weakens {what} (hardened value: {good})"),
+                )
+                .at(root.at(file, *line))
+                .evidence(format!("{key} = {value}"));
+            }
+        }
+    }
+    scan.evaluated(checks::SYSCTL);
+}
+
+fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
+    // APT sources: signature checks disabled.
+    let mut sources: Vec<String> = Vec::new();
+    if root.exists("/etc/apt/sources.list") {
+        sources.push("/etc/apt/sources.list".into());
+    }
+    for n in root.list("/etc/apt/sources.list.d") {
+        if n.ends_with(".list") || n.ends_with(".sources") {
+            sources.push(format!("/etc/apt/sources.list.d/{n}"));
+        }
+    }
+    for f in &sources {
+        let Some(text) = root.read(f) else { continue };
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim().to_ascii_lowercase();
+            if l.starts_with('#') {
+                continue;
+            }
+            let one_line = l.starts_with("deb")
+                && (l.contains("trusted=yes")
+                    || l.contains("allow-insecure=yes")
+                    || l.contains("allow-weak=yes"));
+            let deb822 = l.starts_with("trusted:") && l.ends_with("yes")
+                || l.starts_with("allow-insecure:") && l.ends_with("yes");
+            if one_line || deb822 {
+                scan.finding(
+                    checks::APT_UNSIGNED,
+                    "packages from this source are installed without verifying their signatures",
+                )
+                .at(root.at(f, i as u32 + 1))
+                .evidence(line.trim().to_string());
+            }
+        }
+    }
+    mark(
+        scan,
+        &[checks::APT_UNSIGNED],
+        !sources.is_empty(),
+        "no APT sources (etc/apt/sources.list*)",
+    );
+
+    let Some(pkgs) = packages else {
+        return mark(
+            scan,
+            &[
+                checks::UNNEEDED_SERVICE,
+                checks::DEV_TOOLS,
+                checks::AUTO_UPDATES,
+            ],
+            false,
+            "no package database (var/lib/dpkg/status)",
+        );
+    };
+    const LEGACY: &[&str] = &[
+        "telnetd",
+        "inetutils-telnetd",
+        "telnetd-ssl",
+        "rsh-server",
+        "rsh-redone-server",
+        "xinetd",
+        "vsftpd",
+        "nis",
+        "talkd",
+        "inetutils-talkd",
+        "tftpd",
+        "tftpd-hpa",
+        "rpcbind",
+        "ypserv",
+    ];
+    const TOOLS: &[&str] = &[
+        "gcc",
+        "g++",
+        "clang",
+        "make",
+        "gdb",
+        "strace",
+        "ltrace",
+        "tcpdump",
+        "netcat-openbsd",
+        "netcat-traditional",
+        "ncat",
+        "nmap",
+        "telnet",
+    ];
+    for p in LEGACY.iter().filter(|p| pkgs.contains_key(**p)) {
+        scan.finding(
+            checks::UNNEEDED_SERVICE,
+            format!("package {p} {} is installed", pkgs[*p]),
+        )
+        .at(root.at("/var/lib/dpkg/status", 0))
+        .evidence(format!("Package: {p}"));
+    }
+    let tools: Vec<&str> = TOOLS
+        .iter()
+        .copied()
+        .filter(|p| pkgs.contains_key(*p))
+        .collect();
+    if !tools.is_empty() {
+        scan.finding(
+            checks::DEV_TOOLS,
+            format!("installed: {}", tools.join(", ")),
+        )
+        .at(root.at("/var/lib/dpkg/status", 0));
+    }
+    mark(
+        scan,
+        &[checks::UNNEEDED_SERVICE, checks::DEV_TOOLS],
+        true,
+        "",
+    );
+
+    // Automatic updates: the package, and APT::Periodic not switching it off.
+    let mut disabled = None;
+    for n in root.list("/etc/apt/apt.conf.d") {
+        let f = format!("/etc/apt/apt.conf.d/{n}");
+        let Some(text) = root.read(&f) else { continue };
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if l.starts_with("APT::Periodic::Unattended-Upgrade") {
+                let off = l.contains("\"0\"");
+                disabled = Some((off, f.clone(), i as u32 + 1, l.to_string()));
+            }
+        }
+    }
+    if !pkgs.contains_key("unattended-upgrades") {
+        scan.finding(
+            checks::AUTO_UPDATES,
+            "unattended-upgrades is not installed: security updates wait for someone to apply them",
+        )
+        .at(root.at("/var/lib/dpkg/status", 0));
+    } else if let Some((true, f, line, text)) = disabled {
+        scan.finding(
+            checks::AUTO_UPDATES,
+            "unattended-upgrades is installed but switched off",
+        )
+        .at(root.at(&f, line))
+        .evidence(text);
+    } else {
+        scan.evaluated(checks::AUTO_UPDATES);
+    }
+}
+
+fn ssh(root: &Root, scan: &mut Scan) {
+    let ids = [
+        checks::SSH_ROOT,
+        checks::SSH_PASSWORD,
+        checks::SSH_EMPTY,
+        checks::SSH_HARDENING,
+    ];
+    let Some(cfg) = sshd::parse(root, "/etc/ssh/sshd_config") else {
+        return mark(
+            scan,
+            &ids,
+            false,
+            "no sshd configuration (etc/ssh/sshd_config)",
+        );
+    };
+    for p in &cfg.problems {
+        scan.diagnostic(root.at("/etc/ssh/sshd_config", 0), p.clone());
+    }
+    // sshd's compiled-in defaults (OpenSSH 9).
+    let get = |k: &str, default: &str| -> (String, Option<sshd::Setting>) {
+        match cfg.global.get(k) {
+            Some(s) => (s.value.to_ascii_lowercase(), Some(s.clone())),
+            None => (default.to_string(), None),
+        }
+    };
+    let report = |scan: &mut Scan, id: &str, msg: String, s: &Option<sshd::Setting>| {
+        let loc = match s {
+            Some(s) => root.at(&s.file, s.line),
+            None => root.at("/etc/ssh/sshd_config", 0),
+        };
+        let f = scan.finding(id, msg).at(loc);
+        if let Some(s) = s {
+            f.evidence(format!("{} (in {})", s.value, s.file));
+        }
+    };
+    let (v, s) = get("permitrootlogin", "prohibit-password");
+    if v == "yes" {
+        report(
+            scan,
+            checks::SSH_ROOT,
+            "PermitRootLogin yes: root can log in with a password".into(),
+            &s,
+        );
+    }
+    let (v, s) = get("passwordauthentication", "yes");
+    if v == "yes" {
+        let why = if s.is_none() {
+            "PasswordAuthentication is not set, and sshd's default is yes"
+        } else {
+            "PasswordAuthentication yes"
+        };
+        report(scan, checks::SSH_PASSWORD, why.into(), &s);
+    }
+    let (v, s) = get("permitemptypasswords", "no");
+    if v == "yes" {
+        report(
+            scan,
+            checks::SSH_EMPTY,
+            "PermitEmptyPasswords yes: accounts without a password can log in".into(),
+            &s,
+        );
+    }
+    let (v, s) = get("maxauthtries", "6");
+    if v.parse::<u32>().unwrap_or(6) > 4 {
+        report(
+            scan,
+            checks::SSH_HARDENING,
+            format!("MaxAuthTries {v} (at most 4)"),
+            &s,
+        );
+    }
+    let (v, s) = get("x11forwarding", "no");
+    if v == "yes" {
+        report(scan, checks::SSH_HARDENING, "X11Forwarding yes".into(), &s);
+    }
+    let (v, s) = get("permituserenvironment", "no");
+    if v == "yes" {
+        report(
+            scan,
+            checks::SSH_HARDENING,
+            "PermitUserEnvironment yes".into(),
+            &s,
+        );
+    }
+    for (key, weak) in [
+        (
+            "ciphers",
+            &[
+                "3des-cbc",
+                "aes128-cbc",
+                "aes192-cbc",
+                "aes256-cbc",
+                "arcfour",
+                "blowfish-cbc",
+                "cast128-cbc",
+            ][..],
+        ),
+        (
+            "macs",
+            &[
+                "hmac-md5",
+                "hmac-sha1",
+                "umac-64@openssh.com",
+                "hmac-md5-96",
+                "hmac-sha1-96",
+            ][..],
+        ),
+    ] {
+        let (v, s) = get(key, "");
+        let found: Vec<&str> = v
+            .trim_start_matches('+')
+            .split(',')
+            .filter(|c| weak.contains(c))
+            .collect();
+        if !found.is_empty() {
+            report(
+                scan,
+                checks::SSH_HARDENING,
+                format!("{key} allows weak algorithms: {}", found.join(", ")),
+                &s,
+            );
+        }
+    }
+    for (criteria, key, s) in &cfg.matched {
+        if key == "permitrootlogin" && s.value.eq_ignore_ascii_case("yes") {
+            scan.finding(
+                checks::SSH_ROOT,
+                format!("PermitRootLogin yes for connections matching {criteria}"),
+            )
+            .at(root.at(&s.file, s.line))
+            .severity(Severity::Medium);
+        }
+        if key == "passwordauthentication" && s.value.eq_ignore_ascii_case("yes") {
+            scan.finding(
+                checks::SSH_PASSWORD,
+                format!("PasswordAuthentication yes for connections matching {criteria}"),
+            )
+            .at(root.at(&s.file, s.line))
+            .severity(Severity::Low);
+        }
+    }
+    mark(scan, &ids, true, "");
+}
+
+fn firewall(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
+    let ids = [checks::FW_MISSING, checks::FW_DEFAULT, checks::FW_PORTS];
+    let mut fw = firewall::Inbound::default();
+    let mut read_any = false;
+    let ufw_enabled_file = "/etc/ufw/ufw.conf";
+    for f in ["/etc/default/ufw", ufw_enabled_file] {
+        if let Some(t) = root.read(f) {
+            firewall::ufw_settings(&t, f, &mut fw);
+            read_any = true;
+        }
+    }
+    for f in [
+        "/etc/ufw/user.rules",
+        "/etc/ufw/user6.rules",
+        "/etc/iptables/rules.v4",
+        "/etc/iptables/rules.v6",
+        "/etc/sysconfig/iptables",
+    ] {
+        if let Some(t) = root.read(f) {
+            firewall::iptables(&t, f, &mut fw);
+            read_any = true;
+        }
+    }
+    if let Some(t) = root.read("/etc/nftables.conf") {
+        firewall::nftables(&t, "/etc/nftables.conf", &mut fw);
+        read_any = true;
+    }
+    const FIREWALLS: &[&str] = &[
+        "ufw",
+        "nftables",
+        "iptables-persistent",
+        "netfilter-persistent",
+        "firewalld",
+    ];
+    let installed = packages.map(|p| FIREWALLS.iter().any(|f| p.contains_key(*f)));
+    if !read_any {
+        if installed == Some(false) {
+            scan.finding(
+                checks::FW_MISSING,
+                format!(
+                    "no firewall package is installed ({})",
+                    FIREWALLS.join(", ")
+                ),
+            )
+            .at(root.at("/var/lib/dpkg/status", 0));
+            return mark(scan, &ids[1..], false, "no firewall is installed");
+        }
+        return mark(
+            scan,
+            &ids,
+            false,
+            "no firewall configuration (ufw, iptables rules, nftables.conf)",
+        );
+    }
+    if let Some((false, f, line)) = &fw.enabled {
+        scan.finding(
+            checks::FW_MISSING,
+            "ufw is installed but not enabled (ENABLED=no)",
+        )
+        .at(root.at(f, *line))
+        .evidence("ENABLED=no");
+    }
+    for (label, policy) in [
+        ("input", &fw.default_accept),
+        ("forward", &fw.forward_accept),
+    ] {
+        if let Some((true, f, line)) = policy {
+            scan.finding(
+                checks::FW_DEFAULT,
+                format!("the default {label} policy accepts traffic"),
+            )
+            .at(root.at(f, *line));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for o in &fw.open {
+        if o.port == "443" || o.port == "https" || !seen.insert((o.port.clone(), o.source.clone()))
+        {
+            continue;
+        }
+        let f = scan.finding(
+            checks::FW_PORTS,
+            match &o.source {
+                None => format!("port {} is open to every address", o.port),
+                Some(src) => format!("port {} is open to {src}", o.port),
+            },
+        );
+        f.at(root.at(&o.file, o.line));
+        if o.source.is_some() {
+            f.severity(Severity::Low);
+        }
+    }
+    mark(scan, &ids, true, "");
+}
+
+fn monitoring(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
+    // auditd and its rules.
+    let mut rules = String::new();
+    let mut rule_files = Vec::new();
+    for n in root
+        .list("/etc/audit/rules.d")
+        .into_iter()
+        .filter(|n| n.ends_with(".rules"))
+    {
+        rule_files.push(format!("/etc/audit/rules.d/{n}"));
+    }
+    if rule_files.is_empty() && root.exists("/etc/audit/audit.rules") {
+        rule_files.push("/etc/audit/audit.rules".into());
+    }
+    for f in &rule_files {
+        if let Some(t) = root.read(f) {
+            rules.push_str(&t);
+            rules.push('\n');
+        }
+    }
+    let auditd = packages.map(|p| p.contains_key("auditd") || p.contains_key("audit"));
+    if auditd == Some(false) && rule_files.is_empty() {
+        scan.finding(
+            checks::AUDIT,
+            "auditd is not installed: changes to users, sudoers and logins leave no audit trail",
+        )
+        .at(root.at("/var/lib/dpkg/status", 0));
+    } else if !rule_files.is_empty() {
+        let watched = |p: &str| {
+            rules
+                .lines()
+                .any(|l| l.trim_start().starts_with("-w") && l.contains(p))
+                || rules.lines().any(|l| l.contains(&format!("path={p}")))
+        };
+        let mut missing = Vec::new();
+        for (what, paths) in [
+            (
+                "identity files",
+                &["/etc/passwd", "/etc/shadow", "/etc/group"][..],
+            ),
+            ("sudoers", &["/etc/sudoers"][..]),
+            (
+                "logins",
+                &["/var/log/lastlog", "/var/log/faillog", "/var/run/faillock"][..],
+            ),
+            (
+                "the container runtime",
+                &["/usr/bin/dockerd", "/usr/bin/containerd", "/var/lib/docker"][..],
+            ),
+        ] {
+            if !paths.iter().any(|p| watched(p)) {
+                missing.push(what);
+            }
+        }
+        if !missing.is_empty() {
+            scan.finding(
+                checks::AUDIT,
+                format!("no audit rules watch {}", missing.join(", ")),
+            )
+            .at(root.at(&rule_files[0], 0));
+        }
+        if !rules.lines().any(|l| l.trim() == "-e 2") {
+            scan.finding(checks::AUDIT, "audit rules are not made immutable (-e 2): an attacker with root can switch auditing off").at(root.at(&rule_files[0], 0)).severity(Severity::Low);
+        }
+    }
+    mark(
+        scan,
+        &[checks::AUDIT],
+        auditd.is_some() || !rule_files.is_empty(),
+        "no package database and no audit rules",
+    );
+
+    // Persistent logs.
+    match root.read("/etc/systemd/journald.conf") {
+        Some(t) => {
+            if let Some((i, l)) = t.lines().enumerate().find(|(_, l)| {
+                l.trim().eq_ignore_ascii_case("Storage=volatile")
+                    || l.trim().eq_ignore_ascii_case("Storage=none")
+            }) {
+                scan.finding(
+                    checks::LOGGING,
+                    format!("journald keeps logs only in memory ({})", l.trim()),
+                )
+                .at(root.at("/etc/systemd/journald.conf", i as u32 + 1));
+            }
+            scan.evaluated(checks::LOGGING);
+        }
+        None => scan.not_checked(
+            checks::LOGGING,
+            "no journald configuration (etc/systemd/journald.conf)",
+        ),
+    }
+
+    // Backup jobs in cron or systemd units.
+    const BACKUP_TOOLS: &[&str] = &[
+        "restic",
+        "borg",
+        "duplicity",
+        "rsnapshot",
+        "bacula",
+        "rclone",
+        "velero",
+        "pg_dump",
+        "mysqldump",
+        "tar czf",
+    ];
+    let mut job_files = vec!["/etc/crontab".to_string()];
+    for dir in [
+        "/etc/cron.d",
+        "/etc/cron.daily",
+        "/etc/cron.weekly",
+        "/var/spool/cron/crontabs",
+        "/etc/systemd/system",
+    ] {
+        for n in root.list(dir) {
+            job_files.push(format!("{dir}/{n}"));
+        }
+    }
+    let found = job_files.iter().any(|f| {
+        root.read(f).is_some_and(|t| {
+            BACKUP_TOOLS.iter().any(|b| {
+                t.lines()
+                    .any(|l| !l.trim_start().starts_with('#') && l.contains(b))
+            })
+        })
+    });
+    if !found {
+        scan.finding(
+            checks::BACKUP,
+            format!(
+                "no cron job or systemd unit runs a backup tool ({})",
+                BACKUP_TOOLS.join(", ")
+            ),
+        )
+        .at(root.at("/etc", 0));
+    }
+    scan.evaluated(checks::BACKUP);
+
+    // Endpoint or monitoring agent.
+    match packages {
+        Some(p) => {
+            const AGENTS: &[&str] = &[
+                "osquery",
+                "falco",
+                "wazuh-agent",
+                "clamav",
+                "clamav-daemon",
+                "falcon-sensor",
+                "elastic-agent",
+                "datadog-agent",
+                "auditbeat",
+                "sysdig",
+                "ossec-hids-agent",
+                "crowdstrike",
+                "sentinelagent",
+                "prometheus-node-exporter",
+            ];
+            if !AGENTS.iter().any(|a| p.contains_key(*a)) {
+                scan.finding(
+                    checks::AGENT,
+                    "no endpoint protection or monitoring agent package is installed",
+                )
+                .at(root.at("/var/lib/dpkg/status", 0));
+            }
+            scan.evaluated(checks::AGENT);
+        }
+        None => scan.not_checked(checks::AGENT, "no package database (var/lib/dpkg/status)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_a_root_filesystem_means_not_checked() {
+        let dir = std::env::temp_dir().join(format!("aicomply-host-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut scan = Scan::new(checks::catalogue());
+        check_root(
+            &Root {
+                base: dir.clone(),
+                name: "target".into(),
+            },
+            &mut scan,
+        );
+        let out = scan.into_output();
+        assert!(out.findings.is_empty() && out.evaluated.is_empty());
+        assert_eq!(out.not_checked.len(), checks::catalogue().len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn snapshot_fixture() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/host-snapshot");
+        let mut scan = Scan::new(checks::catalogue());
+        check_root(
+            &Root {
+                base,
+                name: "target".into(),
+            },
+            &mut scan,
+        );
+        let mut ids: Vec<(String, String)> = scan
+            .findings()
+            .iter()
+            .map(|f| {
+                (
+                    f.check_id.clone(),
+                    f.location
+                        .as_ref()
+                        .map(|l| format!("{}:{}", l.path, l.line.unwrap_or(0)))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        ids.sort();
+        let expected: Vec<(&str, &str)> = vec![
+            ("HOST-APT-UNSIGNED", "etc/apt/sources.list.d/vendor.list:1"),
+            ("HOST-AUDIT-RULES", "etc/audit/rules.d/audit.rules:0"),
+            ("HOST-AUDIT-RULES", "etc/audit/rules.d/audit.rules:0"),
+            ("HOST-AUTO-UPDATES", "etc/apt/apt.conf.d/20auto-upgrades:2"),
+            ("HOST-BACKUP-JOB", "etc:0"),
+            ("HOST-DEV-TOOLS", "var/lib/dpkg/status:0"),
+            ("HOST-ENDPOINT-AGENT", "var/lib/dpkg/status:0"),
+            ("HOST-FIREWALL-DEFAULT-ACCEPT", "etc/default/ufw:2"),
+            ("HOST-FIREWALL-OPEN-PORT", "etc/ufw/user.rules:5"),
+            ("HOST-FIREWALL-OPEN-PORT", "etc/ufw/user.rules:6"),
+            ("HOST-OS-END-OF-SUPPORT", "etc/os-release:0"),
+            ("HOST-PERSISTENT-LOGS", "etc/systemd/journald.conf:2"),
+            (
+                "HOST-SSH-EMPTY-PASSWORDS",
+                "etc/ssh/sshd_config.d/50-cloud.conf:2",
+            ),
+            ("HOST-SSH-HARDENING", "etc/ssh/sshd_config:0"),
+            (
+                "HOST-SSH-PASSWORD-AUTH",
+                "etc/ssh/sshd_config.d/50-cloud.conf:1",
+            ),
+            ("HOST-SSH-PASSWORD-AUTH", "etc/ssh/sshd_config:20"),
+            ("HOST-SSH-ROOT-LOGIN", "etc/ssh/sshd_config:12"),
+            ("HOST-SYSCTL-HARDENING", "etc/sysctl.d/99-tuning.conf:2"),
+            ("HOST-UNNEEDED-SERVICE", "var/lib/dpkg/status:0"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            ids,
+            expected,
+            "{:#?}",
+            scan.findings()
+                .iter()
+                .map(|f| &f.message)
+                .collect::<Vec<_>>()
+        );
+    }
+}
