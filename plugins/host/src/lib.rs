@@ -13,7 +13,7 @@ pub mod osrelease;
 pub mod sshd;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aicomply_sdk::fs::read_text;
 use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan, Severity};
@@ -847,7 +847,7 @@ mod tests {
 
     #[test]
     fn snapshot_fixture() {
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/host-snapshot");
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/host-snapshot");
         let mut scan = Scan::new(checks::catalogue());
         check_root(
             &Root {
