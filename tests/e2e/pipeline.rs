@@ -40,8 +40,9 @@ fn example_target_exact_findings_statuses_and_reports() {
     assert_eq!(control_status(&report, "CONT-2"), "failed");
     assert_eq!(control_status(&report, "CODE-3"), "failed");
     assert_eq!(control_status(&report, "CODE-4"), "failed");
-    // No plugin checks these yet: never "passed".
-    assert_eq!(control_status(&report, "CONT-3"), "not_checked");
+    assert_eq!(control_status(&report, "CONT-3"), "failed");
+    // No evidence or no plugin: never "passed".
+    assert_eq!(control_status(&report, "NET-1"), "not_checked");
     assert_eq!(control_status(&report, "HOST-4"), "not_checked");
     let container = plugin(&report, "container");
     assert_eq!(container["status"], "ok");
@@ -80,7 +81,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     // The terminal summary names counts and where the reports went.
     let err = stderr(&run);
     assert!(
-        err.contains("Findings: 16 findings (critical 4, high 5, medium 5, low 2, info 0)"),
+        err.contains("Findings: 34 findings (critical 4, high 5, medium 9, low 16, info 0)"),
         "{err}"
     );
     assert!(
@@ -211,7 +212,7 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     ]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.starts_with("custom 16 findings for "), "{md}");
+    assert!(md.starts_with("custom 34 findings for "), "{md}");
     // The built-in HTML template is still used.
     assert!(
         std::fs::read_to_string(out.join("report.html"))

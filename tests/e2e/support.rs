@@ -150,19 +150,41 @@ pub fn example_code_findings() -> Vec<(String, String, u64)> {
 /// The findings the container plugin reports on the example target.
 pub fn example_findings() -> Vec<(String, String, u64)> {
     let mut v: Vec<(String, String, u64)> = [
+        ("CONT-CI-IMAGE-SCAN", ".github/workflows/release.yml", 19),
+        ("CONT-COMPOSE-IMAGE-UNPINNED", "docker-compose.yml", 12),
+        ("CONT-COMPOSE-PORT-ALL-INTERFACES", "docker-compose.yml", 14),
+        ("CONT-DAEMON-HARDENING", "etc/docker/daemon.json", 1),
+        ("CONT-DAEMON-HARDENING", "etc/docker/daemon.json", 1),
+        ("CONT-DAEMON-HARDENING", "etc/docker/daemon.json", 1),
+        ("CONT-DAEMON-ICC", "etc/docker/daemon.json", 1),
         ("CONT-DAEMON-INSECURE-REGISTRY", "etc/docker/daemon.json", 3),
         ("CONT-DAEMON-TCP-NO-TLS", "etc/docker/daemon.json", 2),
         ("CONT-DAEMON-USERNS-REMAP", "etc/docker/daemon.json", 1),
         ("CONT-DOCKERFILE-ADD-URL", "Dockerfile", 19),
         ("CONT-DOCKERFILE-BASE-UNPINNED", "Dockerfile", 4),
         ("CONT-DOCKERFILE-BASE-UNPINNED", "Dockerfile", 10),
+        ("CONT-DOCKERFILE-NO-HEALTHCHECK", "Dockerfile", 10),
+        ("CONT-DOCKERFILE-NO-HEALTHCHECK", "worker.Dockerfile", 1),
         ("CONT-DOCKERFILE-ROOT-USER", "Dockerfile", 10),
         ("CONT-DOCKERFILE-SECRET-ENV", "Dockerfile", 11),
         ("CONT-DOCKERFILE-SECRET-ENV", "Dockerfile", 14),
+        ("CONT-K8S-CAPABILITIES", "deploy/k8s/inference.yaml", 17),
         ("CONT-K8S-HOST-NAMESPACE", "deploy/k8s/inference.yaml", 15),
+        ("CONT-K8S-HOST-USERS", "deploy/k8s/embedder.yaml", 11),
+        ("CONT-K8S-HOST-USERS", "deploy/k8s/inference.yaml", 15),
+        ("CONT-K8S-IMAGE-UNPINNED", "deploy/k8s/inference.yaml", 18),
+        (
+            "CONT-K8S-PRIVILEGE-ESCALATION",
+            "deploy/k8s/inference.yaml",
+            17,
+        ),
         ("CONT-K8S-PRIVILEGED", "deploy/k8s/inference.yaml", 22),
+        ("CONT-K8S-READONLY-ROOTFS", "deploy/k8s/inference.yaml", 17),
+        ("CONT-K8S-RESOURCE-LIMITS", "deploy/k8s/embedder.yaml", 18),
+        ("CONT-K8S-RESOURCE-LIMITS", "deploy/k8s/inference.yaml", 24),
         ("CONT-K8S-RUN-AS-ROOT", "deploy/k8s/inference.yaml", 17),
         ("CONT-K8S-RUNTIME-SOCKET", "deploy/k8s/inference.yaml", 32),
+        ("CONT-K8S-SECCOMP", "deploy/k8s/inference.yaml", 17),
     ]
     .iter()
     .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))

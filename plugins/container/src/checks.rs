@@ -16,20 +16,65 @@ pub const K8S_RUN_AS_ROOT: &str = "CONT-K8S-RUN-AS-ROOT";
 pub const K8S_HOST_NAMESPACE: &str = "CONT-K8S-HOST-NAMESPACE";
 pub const K8S_RUNTIME_SOCKET: &str = "CONT-K8S-RUNTIME-SOCKET";
 
+pub const CURL_PIPE_SHELL: &str = "CONT-DOCKERFILE-CURL-PIPE-SHELL";
+pub const SSHD_IN_IMAGE: &str = "CONT-DOCKERFILE-SSHD";
+pub const WORLD_WRITABLE: &str = "CONT-DOCKERFILE-WORLD-WRITABLE";
+pub const NO_HEALTHCHECK: &str = "CONT-DOCKERFILE-NO-HEALTHCHECK";
+pub const DAEMON_ICC: &str = "CONT-DAEMON-ICC";
+pub const DAEMON_HARDENING: &str = "CONT-DAEMON-HARDENING";
+pub const COMPOSE_PRIVILEGED: &str = "CONT-COMPOSE-PRIVILEGED";
+pub const COMPOSE_SOCKET: &str = "CONT-COMPOSE-RUNTIME-SOCKET";
+pub const COMPOSE_HOST_NETWORK: &str = "CONT-COMPOSE-HOST-NETWORK";
+pub const COMPOSE_IMAGE: &str = "CONT-COMPOSE-IMAGE-UNPINNED";
+pub const COMPOSE_PORTS: &str = "CONT-COMPOSE-PORT-ALL-INTERFACES";
+pub const K8S_PRIV_ESC: &str = "CONT-K8S-PRIVILEGE-ESCALATION";
+pub const K8S_IMAGE: &str = "CONT-K8S-IMAGE-UNPINNED";
+pub const K8S_LIMITS: &str = "CONT-K8S-RESOURCE-LIMITS";
+pub const K8S_READONLY: &str = "CONT-K8S-READONLY-ROOTFS";
+pub const K8S_SECCOMP: &str = "CONT-K8S-SECCOMP";
+pub const K8S_CAPS: &str = "CONT-K8S-CAPABILITIES";
+pub const K8S_HOST_USERS: &str = "CONT-K8S-HOST-USERS";
+pub const CI_IMAGE_SCAN: &str = "CONT-CI-IMAGE-SCAN";
+
 pub const DOCKERFILE_CHECKS: &[&str] = &[
     BASE_LATEST,
     BASE_UNPINNED,
     ROOT_USER,
     SECRET_IN_ENV,
     ADD_URL,
+    CURL_PIPE_SHELL,
+    SSHD_IN_IMAGE,
+    WORLD_WRITABLE,
+    NO_HEALTHCHECK,
 ];
-pub const DAEMON_CHECKS: &[&str] = &[DAEMON_USERNS, DAEMON_INSECURE_REGISTRY, DAEMON_TCP_NO_TLS];
+pub const DAEMON_CHECKS: &[&str] = &[
+    DAEMON_USERNS,
+    DAEMON_INSECURE_REGISTRY,
+    DAEMON_TCP_NO_TLS,
+    DAEMON_ICC,
+    DAEMON_HARDENING,
+];
 pub const K8S_CHECKS: &[&str] = &[
     K8S_PRIVILEGED,
     K8S_RUN_AS_ROOT,
     K8S_HOST_NAMESPACE,
     K8S_RUNTIME_SOCKET,
+    K8S_PRIV_ESC,
+    K8S_IMAGE,
+    K8S_LIMITS,
+    K8S_READONLY,
+    K8S_SECCOMP,
+    K8S_CAPS,
+    K8S_HOST_USERS,
 ];
+pub const COMPOSE_CHECKS: &[&str] = &[
+    COMPOSE_PRIVILEGED,
+    COMPOSE_SOCKET,
+    COMPOSE_HOST_NETWORK,
+    COMPOSE_IMAGE,
+    COMPOSE_PORTS,
+];
+pub const CI_CHECKS: &[&str] = &[CI_IMAGE_SCAN];
 
 const CIS_DOCKER: &str = "https://www.cisecurity.org/benchmark/docker";
 const PSS: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
@@ -135,6 +180,158 @@ pub fn catalogue() -> Vec<Check> {
             "Kubernetes pod shares a host namespace",
             "Remove hostNetwork, hostPID and hostIPC from the pod spec; expose ports through a Service instead.",
             &[PSS],
+        ),
+        Check::new(
+            CURL_PIPE_SHELL,
+            "CONT-1",
+            Severity::High,
+            "Image build pipes a download into a shell",
+            "Download to a file, verify its checksum or signature, then run it; or install from a package repository.",
+            &["https://docs.docker.com/build/building/best-practices/#using-pipes"],
+        ),
+        Check::new(
+            SSHD_IN_IMAGE,
+            "CONT-2",
+            Severity::Medium,
+            "Image runs or installs an SSH server",
+            "Remove openssh-server and EXPOSE 22; use `docker exec` or `kubectl exec` for access.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            WORLD_WRITABLE,
+            "CONT-2",
+            Severity::Medium,
+            "Image makes paths writable by everyone",
+            "Give ownership to the runtime user (COPY --chown, chown) instead of chmod 777 / o+w.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            NO_HEALTHCHECK,
+            "CONT-1",
+            Severity::Low,
+            "Final image has no HEALTHCHECK",
+            "Add a HEALTHCHECK (or a liveness probe where an orchestrator runs the image) so a hung service is restarted.",
+            &["https://docs.docker.com/reference/dockerfile/#healthcheck"],
+        ),
+        Check::new(
+            DAEMON_ICC,
+            "CONT-2",
+            Severity::Medium,
+            "Docker daemon lets containers talk to each other freely",
+            "Set \"icc\": false and connect containers that must talk through user-defined networks.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            DAEMON_HARDENING,
+            "CONT-2",
+            Severity::Low,
+            "Docker daemon hardening setting missing",
+            "Set the value named in the finding in daemon.json (or the dockerd flag).",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            COMPOSE_PRIVILEGED,
+            "CONT-2",
+            Severity::Critical,
+            "Compose service is privileged",
+            "Remove `privileged: true`; add only the capabilities the service needs with cap_add.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            COMPOSE_SOCKET,
+            "CONT-2",
+            Severity::Critical,
+            "Compose service mounts the container runtime socket",
+            "Do not mount docker.sock into services: it is root on the host.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            COMPOSE_HOST_NETWORK,
+            "CONT-2",
+            Severity::High,
+            "Compose service shares the host network",
+            "Remove `network_mode: host` and publish only the ports needed.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            COMPOSE_IMAGE,
+            "CONT-1",
+            Severity::Medium,
+            "Compose service image is not pinned",
+            "Pin images to a version tag and digest (image:tag@sha256:...).",
+            &[],
+        ),
+        Check::new(
+            COMPOSE_PORTS,
+            "CONT-2",
+            Severity::Low,
+            "Compose publishes a port on every interface",
+            "Bind published ports to the address that needs them (\"127.0.0.1:8080:80\") or put a proxy in front.",
+            &[],
+        ),
+        Check::new(
+            K8S_PRIV_ESC,
+            "CONT-2",
+            Severity::Medium,
+            "Kubernetes container may gain privileges",
+            "Set securityContext.allowPrivilegeEscalation: false.",
+            &[PSS],
+        ),
+        Check::new(
+            K8S_IMAGE,
+            "CONT-1",
+            Severity::Medium,
+            "Kubernetes container image is not pinned",
+            "Pin images to a version tag and a digest (image:tag@sha256:...).",
+            &[PSS],
+        ),
+        Check::new(
+            K8S_LIMITS,
+            "CONT-2",
+            Severity::Low,
+            "Kubernetes container has no CPU or memory limit",
+            "Set resources.limits.cpu and resources.limits.memory so one container cannot starve the node.",
+            &[PSS],
+        ),
+        Check::new(
+            K8S_READONLY,
+            "CONT-2",
+            Severity::Low,
+            "Kubernetes container root filesystem is writable",
+            "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where writes are needed.",
+            &[PSS],
+        ),
+        Check::new(
+            K8S_SECCOMP,
+            "CONT-2",
+            Severity::Low,
+            "Kubernetes pod runs without a seccomp profile",
+            "Set securityContext.seccompProfile.type: RuntimeDefault (pod or container).",
+            &[PSS],
+        ),
+        Check::new(
+            K8S_CAPS,
+            "CONT-2",
+            Severity::Low,
+            "Kubernetes container keeps its default capabilities",
+            "Set securityContext.capabilities.drop: [\"ALL\"] and add back only what is needed.",
+            &[PSS],
+        ),
+        Check::new(
+            K8S_HOST_USERS,
+            "CONT-2",
+            Severity::Low,
+            "Kubernetes pod does not use a user namespace",
+            "Set hostUsers: false (Kubernetes 1.30+) so root in the pod is not root on the node.",
+            &["https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/"],
+        ),
+        Check::new(
+            CI_IMAGE_SCAN,
+            "CONT-3",
+            Severity::Medium,
+            "CI builds an image without scanning it for vulnerabilities",
+            "Add an image scan step (trivy, grype, docker scout, snyk) after the build, failing on high and critical vulnerabilities.",
+            &["https://github.com/aquasecurity/trivy-action"],
         ),
         Check::new(
             K8S_RUNTIME_SOCKET,

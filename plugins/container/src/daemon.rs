@@ -1,15 +1,57 @@
-//! Docker daemon configuration (`daemon.json`), read with dockerd's meaning
-//! of each key. (dockerd flags in systemd drop-ins override the file; that is
-//! the host-snapshot work of a later version.)
+//! Docker daemon settings: `daemon.json` plus the dockerd flags in systemd
+//! units and drop-ins (`docker.service`, `docker.service.d/*.conf`),
+//! merged the way the daemon merges them. Flags take precedence; dockerd
+//! itself refuses to start when a directive is given both ways, which is
+//! reported as a diagnostic.
 
-use aicomply_sdk::{Location, Scan};
-use serde_json::Value;
+use std::collections::BTreeMap;
+
+use aicomply_sdk::{Location, Scan, Severity};
+use serde_json::{Map, Value};
 
 use crate::checks;
 
-/// Check one daemon.json. Returns false (after a diagnostic) when the file
-/// is not a JSON object, so its checks are not counted as evaluated.
-pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
+/// Where a setting came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: String,
+    pub line: u32,
+}
+
+/// The effective daemon configuration.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pub values: Map<String, Value>,
+    pub origins: BTreeMap<String, Origin>,
+    pub files: Vec<String>,
+}
+
+impl Settings {
+    fn origin(&self, key: &str) -> Location {
+        match self.origins.get(key) {
+            Some(o) => Location::target(o.file.clone()).line(o.line),
+            None => Location::target(self.files.first().cloned().unwrap_or_default()).line(1),
+        }
+    }
+
+    fn flag(&self, key: &str) -> Option<bool> {
+        self.values.get(key).and_then(Value::as_bool)
+    }
+
+    fn list(&self, key: &str) -> Vec<String> {
+        self.values
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    }
+}
+
+/// Read a daemon.json into `settings`. False (after a diagnostic) when it
+/// is not a JSON object.
+pub fn read_json(path: &str, text: &str, settings: &mut Settings, scan: &mut Scan) -> bool {
     let config: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -20,65 +62,180 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
             return false;
         }
     };
-    let Some(config) = config.as_object() else {
+    let Value::Object(map) = config else {
         scan.diagnostic(
             Location::target(path),
             "not a JSON object; dockerd would refuse it",
         );
         return false;
     };
-    let at = |key: &str| Location::target(path).line(line_of_key(text, key));
+    for (k, v) in map {
+        settings.origins.insert(
+            k.clone(),
+            Origin {
+                file: path.into(),
+                line: line_of_key(text, &k),
+            },
+        );
+        settings.values.insert(k, v);
+    }
+    settings.files.push(path.into());
+    true
+}
 
-    match config.get("userns-remap").and_then(Value::as_str) {
+/// Read dockerd flags from the `ExecStart=` lines of a systemd unit.
+pub fn read_unit(path: &str, text: &str, settings: &mut Settings, scan: &mut Scan) -> bool {
+    let mut found = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let Some(cmd) = line.strip_prefix("ExecStart=") else {
+            continue;
+        };
+        if !cmd.contains("dockerd") {
+            continue;
+        }
+        found = true;
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let origin = Origin {
+            file: path.into(),
+            line: i as u32 + 1,
+        };
+        let mut j = 0;
+        while j < words.len() {
+            let w = words[j];
+            j += 1;
+            let (flag, inline) = match w.split_once('=') {
+                Some((f, v)) => (f, Some(v.to_string())),
+                None => (w, None),
+            };
+            let mut value = || {
+                inline.clone().or_else(|| {
+                    words.get(j).map(|v| {
+                        j += 1;
+                        v.to_string()
+                    })
+                })
+            };
+            let (key, v) = match flag {
+                "-H" | "--host" => ("hosts", Value::String(value().unwrap_or_default())),
+                "--insecure-registry" => (
+                    "insecure-registries",
+                    Value::String(value().unwrap_or_default()),
+                ),
+                "--userns-remap" => ("userns-remap", Value::String(value().unwrap_or_default())),
+                "--icc"
+                | "--tlsverify"
+                | "--no-new-privileges"
+                | "--live-restore"
+                | "--userland-proxy"
+                | "--experimental" => {
+                    let b = inline.as_deref().map_or(true, |v| v != "false");
+                    (flag.trim_start_matches("--"), Value::Bool(b))
+                }
+                _ => continue,
+            };
+            let list = matches!(key, "hosts" | "insecure-registries");
+            if settings.files.iter().any(|f| f.ends_with("daemon.json"))
+                && settings
+                    .origins
+                    .get(key)
+                    .is_some_and(|o| o.file.ends_with("daemon.json"))
+            {
+                scan.diagnostic(Location::target(path).line(origin.line), format!("{key} is set both in daemon.json and as a dockerd flag; dockerd refuses to start with such a conflict"));
+            }
+            if list {
+                let entry = settings
+                    .values
+                    .entry(key.to_string())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(a) = entry {
+                    a.push(v);
+                }
+            } else {
+                settings.values.insert(key.to_string(), v);
+            }
+            settings.origins.insert(key.to_string(), origin.clone());
+        }
+    }
+    if found {
+        settings.files.push(path.into());
+    }
+    found
+}
+
+/// Evaluate the merged settings (dockerd's defaults for what is unset).
+pub fn check(settings: &Settings, scan: &mut Scan) {
+    match settings.values.get("userns-remap").and_then(Value::as_str) {
         Some(v) if !v.trim().is_empty() => {}
         _ => {
             scan.finding(
                 checks::DAEMON_USERNS,
                 "userns-remap is not set: root in a container is root on the host",
             )
-            .at(at("userns-remap"));
+            .at(settings.origin("userns-remap"));
         }
     }
-
-    for registry in config
-        .get("insecure-registries")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = registry.as_str().unwrap_or("?");
+    for name in settings.list("insecure-registries") {
         scan.finding(
             checks::DAEMON_INSECURE_REGISTRY,
             format!(
                 "images are pulled from {name} over plain HTTP or without certificate verification"
             ),
         )
-        .at(at("insecure-registries"))
-        .evidence(format!("\"insecure-registries\": [\"{name}\", ...]"));
+        .at(settings.origin("insecure-registries"))
+        .evidence(format!("insecure registry {name}"));
     }
-
-    let tlsverify = config.get("tlsverify").and_then(Value::as_bool) == Some(true);
-    for host in config
-        .get("hosts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(host) = host.as_str() else { continue };
+    let tlsverify = settings.flag("tlsverify") == Some(true);
+    for host in settings.list("hosts") {
         if host.starts_with("tcp://") && !tlsverify {
-            scan.finding(
-                checks::DAEMON_TCP_NO_TLS,
-                format!("dockerd listens on {host} without tlsverify: anyone who reaches the port controls the host"),
-            )
-            .at(at("hosts"))
-            .evidence(format!("\"hosts\": [\"{host}\"], tlsverify unset"));
+            scan.finding(checks::DAEMON_TCP_NO_TLS, format!("dockerd listens on {host} without tlsverify: anyone who reaches the port controls the host"))
+                .at(settings.origin("hosts"))
+                .evidence(format!("host {host}, tlsverify unset"));
         }
     }
-    true
+    if settings.flag("icc") != Some(false) {
+        scan.finding(
+            checks::DAEMON_ICC,
+            "icc is not false: every container on the default bridge can reach every other",
+        )
+        .at(settings.origin("icc"));
+    }
+    for (key, want, why) in [
+        (
+            "no-new-privileges",
+            true,
+            "containers may gain privileges through setuid binaries",
+        ),
+        (
+            "live-restore",
+            true,
+            "containers stop whenever the daemon restarts or is upgraded",
+        ),
+        (
+            "userland-proxy",
+            false,
+            "published ports go through the userland proxy instead of iptables",
+        ),
+    ] {
+        if settings.flag(key) != Some(want) {
+            scan.finding(
+                checks::DAEMON_HARDENING,
+                format!("{key} is not {want}: {why}"),
+            )
+            .at(settings.origin(key));
+        }
+    }
+    if settings.flag("experimental") == Some(true) {
+        scan.finding(
+            checks::DAEMON_HARDENING,
+            "experimental features are enabled on a production daemon",
+        )
+        .at(settings.origin("experimental"))
+        .severity(Severity::Medium);
+    }
 }
 
-/// The 1-based line where `"key"` first appears, or 1 when it does not
-/// (a missing key is reported at the top of the file).
+/// The 1-based line where `"key"` first appears, or 1 when it does not.
 fn line_of_key(text: &str, key: &str) -> u32 {
     let needle = format!("\"{key}\"");
     text.lines()
@@ -90,41 +247,82 @@ fn line_of_key(text: &str, key: &str) -> u32 {
 mod tests {
     use super::*;
 
-    fn run(text: &str) -> Vec<(String, u32)> {
+    fn run(json: &str, unit: Option<&str>) -> Vec<(String, String, u32)> {
         let mut scan = Scan::new(checks::catalogue());
-        assert!(check("etc/docker/daemon.json", text, &mut scan));
+        let mut s = Settings::default();
+        assert!(read_json("etc/docker/daemon.json", json, &mut s, &mut scan));
+        if let Some(u) = unit {
+            assert!(read_unit(
+                "etc/systemd/system/docker.service.d/override.conf",
+                u,
+                &mut s,
+                &mut scan
+            ));
+        }
+        check(&s, &mut scan);
         scan.into_output()
             .findings
             .into_iter()
-            .map(|f| (f.check_id, f.location.unwrap().line.unwrap()))
+            .map(|f| {
+                let l = f.location.unwrap();
+                (f.check_id, l.path, l.line.unwrap())
+            })
             .collect()
     }
 
     #[test]
     fn flags_missing_userns_insecure_registries_and_plain_tcp() {
         let f = run(
-            "{\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"],\n  \"insecure-registries\": [\"registry.internal:5000\"]\n}\n",
+            "{\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"],\n  \"insecure-registries\": [\"registry.internal:5000\"],\n  \"icc\": false, \"no-new-privileges\": true, \"live-restore\": true, \"userland-proxy\": false\n}\n",
+            None,
         );
+        let ids: Vec<_> = f.iter().map(|(c, _, l)| (c.as_str(), *l)).collect();
         assert_eq!(
-            f,
+            ids,
             vec![
-                ("CONT-DAEMON-USERNS-REMAP".into(), 1),
-                ("CONT-DAEMON-INSECURE-REGISTRY".into(), 3),
-                ("CONT-DAEMON-TCP-NO-TLS".into(), 2),
+                ("CONT-DAEMON-USERNS-REMAP", 1),
+                ("CONT-DAEMON-INSECURE-REGISTRY", 3),
+                ("CONT-DAEMON-TCP-NO-TLS", 2)
             ]
         );
     }
 
     #[test]
-    fn hardened_config_passes() {
-        assert!(run(r#"{"userns-remap": "default", "hosts": ["tcp://0.0.0.0:2376"], "tlsverify": true, "tlscacert": "/ca.pem"}"#).is_empty());
+    fn dockerd_flags_override_the_file() {
+        let json = r#"{"userns-remap": "default", "icc": false, "no-new-privileges": true, "live-restore": true, "userland-proxy": false}"#;
+        assert!(run(json, None).is_empty());
+        let unit = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375 --icc=true --containerd=/run/containerd/containerd.sock\n";
+        let f = run(json, Some(unit));
+        let ids: Vec<_> = f
+            .iter()
+            .map(|(c, p, l)| (c.as_str(), p.as_str(), *l))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                (
+                    "CONT-DAEMON-TCP-NO-TLS",
+                    "etc/systemd/system/docker.service.d/override.conf",
+                    3
+                ),
+                (
+                    "CONT-DAEMON-ICC",
+                    "etc/systemd/system/docker.service.d/override.conf",
+                    3
+                ),
+            ]
+        );
     }
 
     #[test]
     fn invalid_json_is_a_diagnostic_not_a_pass() {
         let mut scan = Scan::new(checks::catalogue());
-        assert!(!check("daemon.json", "{ \"icc\": false,, }", &mut scan));
+        assert!(!read_json(
+            "daemon.json",
+            "{ \"icc\": false,, }",
+            &mut Settings::default(),
+            &mut scan
+        ));
         assert_eq!(scan.diagnostics().len(), 1);
-        assert!(scan.findings().is_empty());
     }
 }

@@ -358,6 +358,7 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
     }
     check_base_images(path, &stages, scan);
     check_final_user(path, &stages, scan);
+    check_healthcheck(path, &stages, scan);
     for ins in stages.iter().flat_map(|s| &s.body) {
         match ins.keyword.as_str() {
             "ENV" | "ARG" => {
@@ -371,6 +372,25 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
                         .at(at(ins.line))
                         .evidence(format!("{} {key}={}", ins.keyword, redact(&value)));
                     }
+                }
+            }
+            "RUN" => {
+                let mut script = ins.args.clone();
+                for body in &ins.heredocs {
+                    script.push('\n');
+                    script.push_str(body);
+                }
+                run_rules(path, ins.line, &script, scan);
+            }
+            "EXPOSE" => {
+                if ins
+                    .args
+                    .split_whitespace()
+                    .any(|p| p == "22" || p == "22/tcp")
+                {
+                    scan.finding(checks::SSHD_IN_IMAGE, "the image exposes port 22 (SSH)")
+                        .at(at(ins.line))
+                        .evidence(format!("EXPOSE {}", ins.args));
                 }
             }
             "ADD" => {
@@ -404,6 +424,103 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
             _ => {}
         }
     }
+}
+
+/// Rules over a RUN command (its heredoc bodies included).
+fn run_rules(path: &str, line: u32, script: &str, scan: &mut Scan) {
+    let at = || Location::target(path).line(line);
+    // `curl ... | sh`: a pipe whose left side downloads and right side is a shell.
+    for command in script.split(['\n', ';', '&']) {
+        let parts: Vec<&str> = command.split('|').collect();
+        for pair in parts.windows(2) {
+            let fetch = pair[0].contains("curl ") || pair[0].contains("wget ");
+            let shell = pair[1]
+                .trim_start()
+                .trim_start_matches("sudo ")
+                .trim_start();
+            let runs = [
+                "sh", "bash", "zsh", "dash", "ash", "python", "python3", "perl",
+            ]
+            .iter()
+            .any(|s| {
+                shell == *s
+                    || shell.starts_with(&format!("{s} "))
+                    || shell.starts_with(&format!("/bin/{s}"))
+            });
+            if fetch && runs {
+                scan.finding(
+                    checks::CURL_PIPE_SHELL,
+                    "a downloaded script is piped straight into an interpreter",
+                )
+                .at(at())
+                .evidence(truncate(command.trim(), 200));
+            }
+        }
+    }
+    if ["openssh-server", "dropbear"]
+        .iter()
+        .any(|p| script.split_whitespace().any(|w| w == *p))
+    {
+        scan.finding(
+            checks::SSHD_IN_IMAGE,
+            "an SSH server is installed in the image",
+        )
+        .at(at())
+        .evidence(truncate(script.lines().next().unwrap_or(""), 200));
+    }
+    for command in script.split(['\n', ';', '&']) {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "chmod") {
+            let mode = words[i + 1..].iter().find(|w| !w.starts_with('-'));
+            if let Some(mode) = mode {
+                let octal_world = mode.len() >= 3
+                    && mode.chars().all(|c| c.is_ascii_digit())
+                    && matches!(mode.chars().last(), Some('2' | '3' | '6' | '7'));
+                if octal_world || mode.contains("o+w") || mode.contains("a+w") || *mode == "+w" {
+                    scan.finding(
+                        checks::WORLD_WRITABLE,
+                        format!("chmod {mode} makes files writable by every user of the container"),
+                    )
+                    .at(at())
+                    .evidence(truncate(command.trim(), 200));
+                }
+            }
+        }
+    }
+}
+
+/// A HEALTHCHECK in the final stage or a stage it is built from.
+fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
+    let last = stages.len() - 1;
+    let mut idx = last;
+    loop {
+        let stage = &stages[idx];
+        if let Some(h) = stage.body.iter().rev().find(|i| i.keyword == "HEALTHCHECK") {
+            if h.args.trim().eq_ignore_ascii_case("none") {
+                scan.finding(
+                    checks::NO_HEALTHCHECK,
+                    "HEALTHCHECK NONE switches health checking off",
+                )
+                .at(Location::target(path).line(h.line));
+            }
+            return;
+        }
+        let base = stage.image.as_deref().map(str::to_ascii_lowercase);
+        match stages[..idx]
+            .iter()
+            .rposition(|s| s.name.is_some() && s.name == base)
+        {
+            Some(parent) => idx = parent,
+            None => break,
+        }
+    }
+    let from = &stages[last].from;
+    scan.finding(
+        checks::NO_HEALTHCHECK,
+        "the final stage has no HEALTHCHECK (unless its base image defines one)",
+    )
+    .at(Location::target(path).line(from.line))
+    .evidence(format!("FROM {}", from.args));
 }
 
 fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
@@ -585,10 +702,45 @@ mod tests {
     use super::*;
     use aicomply_sdk::Finding;
 
+    /// Findings other than the missing HEALTHCHECK (tested on its own).
     fn run(text: &str) -> Vec<Finding> {
+        all(text)
+            .into_iter()
+            .filter(|f| f.check_id != checks::NO_HEALTHCHECK)
+            .collect()
+    }
+
+    fn all(text: &str) -> Vec<Finding> {
         let mut scan = Scan::new(checks::catalogue());
         check("Dockerfile", text, &mut scan);
         scan.into_output().findings
+    }
+
+    #[test]
+    fn run_rules_curl_sshd_chmod_and_heredocs() {
+        let f = run(
+            "FROM a@sha256:1\nRUN curl -fsSL https://get.example.com | sudo bash\nRUN <<EOF\napt-get install -y openssh-server\nchmod -R 777 /app\nEOF\nEXPOSE 8080 22\nRUN curl -o x https://e/x && sha256sum -c x.sha256\nUSER 1\n",
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("CONT-DOCKERFILE-CURL-PIPE-SHELL", 2),
+                ("CONT-DOCKERFILE-SSHD", 3),
+                ("CONT-DOCKERFILE-WORLD-WRITABLE", 3),
+                ("CONT-DOCKERFILE-SSHD", 7),
+            ]
+        );
+    }
+
+    #[test]
+    fn healthcheck_in_final_stage_or_its_parent() {
+        let missing = all("FROM a@sha256:1\nUSER 1\n");
+        assert_eq!(ids(&missing), vec![("CONT-DOCKERFILE-NO-HEALTHCHECK", 1)]);
+        assert!(
+            all("FROM a@sha256:1 AS base\nHEALTHCHECK CMD true\nFROM base\nUSER 1\n").is_empty()
+        );
+        let none = all("FROM a@sha256:1\nHEALTHCHECK NONE\nUSER 1\n");
+        assert_eq!(ids(&none), vec![("CONT-DOCKERFILE-NO-HEALTHCHECK", 2)]);
     }
 
     fn ids(findings: &[Finding]) -> Vec<(&str, u32)> {

@@ -3,7 +3,7 @@
 //! CronJob (also inside a `List`), with the API server's defaults and
 //! precedence (a container's securityContext overrides the pod's).
 
-use aicomply_sdk::{Location, Scan};
+use aicomply_sdk::{Location, Scan, Severity};
 
 use crate::checks;
 use crate::yaml::{self, Node};
@@ -123,6 +123,19 @@ fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
         }
     }
 
+    if spec.get("hostUsers").and_then(Node::as_bool) != Some(false) {
+        let loc = spec
+            .get("hostUsers")
+            .map_or(Location::target(path).line(spec.line), |n| at(n));
+        scan.finding(
+            checks::K8S_HOST_USERS,
+            format!(
+                "{workload} does not set hostUsers: false, so root in the pod is root on the node"
+            ),
+        )
+        .at(loc);
+    }
+
     let pod_ctx = spec.get("securityContext");
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         for container in spec.get(list).map(Node::items).unwrap_or_default() {
@@ -141,6 +154,90 @@ fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
                 .evidence("securityContext.privileged: true");
             }
             check_run_as_root(&who, container, ctx, pod_ctx, path, scan);
+            hardening(&who, container, ctx, pod_ctx, path, scan);
+        }
+    }
+}
+
+/// The per-container settings of the Pod Security Standards' restricted profile.
+fn hardening(
+    who: &str,
+    container: &Node,
+    ctx: Option<&Node>,
+    pod_ctx: Option<&Node>,
+    path: &str,
+    scan: &mut Scan,
+) {
+    let here = |n: Option<&Node>| Location::target(path).line(n.map_or(container.line, |n| n.line));
+    let name_line = container.get("name");
+    let get = |key: &str| ctx.and_then(|c| c.get(key));
+    if get("allowPrivilegeEscalation").and_then(Node::as_bool) != Some(false) {
+        scan.finding(
+            checks::K8S_PRIV_ESC,
+            format!("{who} does not set allowPrivilegeEscalation: false"),
+        )
+        .at(here(get("allowPrivilegeEscalation").or(name_line)));
+    }
+    if get("readOnlyRootFilesystem").and_then(Node::as_bool) != Some(true) {
+        scan.finding(
+            checks::K8S_READONLY,
+            format!("{who} has a writable root filesystem"),
+        )
+        .at(here(get("readOnlyRootFilesystem").or(name_line)));
+    }
+    let drops_all = get("capabilities")
+        .and_then(|c| c.get("drop"))
+        .is_some_and(|d| {
+            d.items()
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case("all")))
+        });
+    if !drops_all {
+        scan.finding(
+            checks::K8S_CAPS,
+            format!("{who} does not drop ALL capabilities"),
+        )
+        .at(here(get("capabilities").or(name_line)));
+    }
+    let seccomp = get("seccompProfile").or_else(|| pod_ctx.and_then(|c| c.get("seccompProfile")));
+    let seccomp_type = seccomp.and_then(|s| s.get("type")).and_then(Node::as_str);
+    if !matches!(seccomp_type, Some("RuntimeDefault") | Some("Localhost")) {
+        let what = seccomp_type.map_or("no seccomp profile".to_string(), |t| {
+            format!("seccomp profile {t}")
+        });
+        scan.finding(checks::K8S_SECCOMP, format!("{who} runs with {what}"))
+            .at(here(seccomp.or(name_line)));
+    }
+    let limits = container.path(&["resources", "limits"]);
+    let missing: Vec<&str> = ["cpu", "memory"]
+        .into_iter()
+        .filter(|k| limits.and_then(|l| l.get(k)).is_none())
+        .collect();
+    if !missing.is_empty() {
+        scan.finding(
+            checks::K8S_LIMITS,
+            format!("{who} has no {} limit", missing.join(" or ")),
+        )
+        .at(here(container.get("resources").or(name_line)));
+    }
+    if let Some(image) = container.get("image") {
+        let img = image.as_str().unwrap_or("");
+        let (base, tag, digest) = crate::dockerfile::image_parts(img);
+        if digest.is_none() {
+            let (msg, sev) = match tag {
+                None | Some("latest") => (
+                    format!("{who} runs {base} without a version (latest)"),
+                    Severity::Medium,
+                ),
+                Some(_) => (
+                    format!("{who} image {img} is not pinned by digest"),
+                    Severity::Low,
+                ),
+            };
+            scan.finding(checks::K8S_IMAGE, msg)
+                .at(here(Some(image)))
+                .severity(sev)
+                .evidence(format!("image: {img}"));
         }
     }
 }
@@ -185,7 +282,25 @@ fn check_run_as_root(
 mod tests {
     use super::*;
 
+    /// Findings of the four original checks (the restricted-profile
+    /// hardening checks are tested on their own).
     fn run(text: &str) -> (usize, Vec<(String, u32)>) {
+        let (n, f) = all(text);
+        let core = [
+            checks::K8S_PRIVILEGED,
+            checks::K8S_RUN_AS_ROOT,
+            checks::K8S_HOST_NAMESPACE,
+            checks::K8S_RUNTIME_SOCKET,
+        ];
+        (
+            n,
+            f.into_iter()
+                .filter(|(c, _)| core.contains(&c.as_str()))
+                .collect(),
+        )
+    }
+
+    fn all(text: &str) -> (usize, Vec<(String, u32)>) {
         let mut scan = Scan::new(checks::catalogue());
         let n = check("deploy.yaml", text, &mut scan);
         let f = scan
@@ -195,6 +310,27 @@ mod tests {
             .map(|f| (f.check_id, f.location.unwrap().line.unwrap()))
             .collect();
         (n, f)
+    }
+
+    #[test]
+    fn restricted_profile_settings() {
+        let hardened = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostUsers: false\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n  containers:\n  - name: a\n    image: r.example.com/a:1@sha256:00\n    resources: {limits: {cpu: 1, memory: 1Gi}}\n    securityContext:\n      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: true\n      capabilities: {drop: [ALL]}\n";
+        assert_eq!(all(hardened), (1, vec![]));
+        let loose = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n  - name: a\n    image: nginx\n";
+        let (_, f) = all(loose);
+        let ids: Vec<&str> = f.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "CONT-K8S-HOST-USERS",
+                "CONT-K8S-PRIVILEGE-ESCALATION",
+                "CONT-K8S-READONLY-ROOTFS",
+                "CONT-K8S-CAPABILITIES",
+                "CONT-K8S-SECCOMP",
+                "CONT-K8S-RESOURCE-LIMITS",
+                "CONT-K8S-IMAGE-UNPINNED"
+            ]
+        );
     }
 
     const DEPLOYMENT: &str = "\

@@ -5,6 +5,8 @@
 //! Rust: it compiles natively for tests and to `wasm32-wasip2` as a plugin.
 
 pub mod checks;
+pub mod ci;
+pub mod compose;
 pub mod daemon;
 pub mod dockerfile;
 pub mod kubernetes;
@@ -46,12 +48,31 @@ impl Plugin for ContainerPlugin {
 
 aicomply_sdk::export_plugin!(ContainerPlugin);
 
-/// What kind of file the plugin reads, decided by name.
+/// What kind of file the plugin reads, decided by name and place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Dockerfile,
     DaemonJson,
+    DockerdUnit,
+    Compose,
+    Ci,
     Yaml,
+}
+
+fn classify_path(relative: &str) -> Option<Kind> {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    if ci::is_ci(relative) {
+        return Some(Kind::Ci);
+    }
+    if compose::is_compose(name) {
+        return Some(Kind::Compose);
+    }
+    if name == "docker.service"
+        || (relative.contains("docker.service.d/") && name.ends_with(".conf"))
+    {
+        return Some(Kind::DockerdUnit);
+    }
+    classify(name)
 }
 
 fn classify(name: &str) -> Option<Kind> {
@@ -87,9 +108,12 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         );
     }
 
-    let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
+    let (mut dockerfiles, mut daemons, mut workloads, mut composes, mut pipelines) =
+        (0, 0, 0, 0, 0);
+    let mut settings = daemon::Settings::default();
+    let mut units = Vec::new();
     for entry in &walk.files {
-        let Some(kind) = classify(entry.name()) else {
+        let Some(kind) = classify_path(&entry.relative) else {
             continue;
         };
         let text = match fs::read_text(&entry.path, MAX_CONFIG_BYTES) {
@@ -105,13 +129,44 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
                 dockerfiles += 1;
             }
             Kind::DaemonJson => {
-                if daemon::check(&entry.relative, &text, scan) {
+                if daemon::read_json(&entry.relative, &text, &mut settings, scan) {
                     daemons += 1;
                 }
+            }
+            // Units are applied after every daemon.json: flags win.
+            Kind::DockerdUnit => units.push((entry.relative.clone(), text)),
+            Kind::Compose => {
+                if compose::check(&entry.relative, &text, scan) {
+                    composes += 1;
+                }
+            }
+            Kind::Ci => {
+                ci::check(&entry.relative, &text, scan);
+                pipelines += 1;
             }
             Kind::Yaml => workloads += kubernetes::check(&entry.relative, &text, scan),
         }
     }
+    for (path, text) in &units {
+        if daemon::read_unit(path, text, &mut settings, scan) {
+            daemons += 1;
+        }
+    }
+    if daemons > 0 {
+        daemon::check(&settings, scan);
+    }
+    mark(
+        scan,
+        composes,
+        checks::COMPOSE_CHECKS,
+        "no docker-compose files in the target",
+    );
+    mark(
+        scan,
+        pipelines,
+        checks::CI_CHECKS,
+        "no CI pipelines (.github/workflows, .gitlab-ci.yml) in the target",
+    );
 
     mark(
         scan,

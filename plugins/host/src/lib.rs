@@ -847,7 +847,8 @@ mod tests {
 
     #[test]
     fn snapshot_fixture() {
-        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/host-snapshot");
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/host-snapshot");
         let mut scan = Scan::new(checks::catalogue());
         check_root(
             &Root {

@@ -1,0 +1,167 @@
+//! docker-compose files: services that are privileged, mount the runtime
+//! socket, share the host network, use unpinned images or publish ports on
+//! every interface. Long and short syntaxes of `volumes` and `ports` are
+//! both read; YAML anchors and merge keys are resolved by the YAML reader.
+
+use aicomply_sdk::{Location, Scan, Severity};
+
+use crate::checks;
+use crate::dockerfile::image_parts;
+use crate::yaml::{self, Node, Value};
+
+const SOCKETS: &[&str] = &[
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock",
+];
+
+/// Is this file name a compose file?
+pub fn is_compose(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.starts_with("docker-compose") || n.starts_with("compose"))
+        && (n.ends_with(".yml") || n.ends_with(".yaml"))
+}
+
+/// Check one compose file; false when it could not be read as one.
+pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
+    let docs = match yaml::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            scan.diagnostic(Location::target(path), format!("not valid YAML: {e}"));
+            return false;
+        }
+    };
+    let Some(services) = docs.first().and_then(|d| d.get("services")) else {
+        return false;
+    };
+    let Value::Map(entries) = &services.value else {
+        return false;
+    };
+    let at = |n: &Node| Location::target(path).line(n.line);
+    for (name, svc) in entries {
+        let name = name.as_str().unwrap_or("?");
+        if let Some(p) = svc.get("privileged").filter(|v| v.as_bool() == Some(true)) {
+            scan.finding(
+                checks::COMPOSE_PRIVILEGED,
+                format!("service {name} is privileged"),
+            )
+            .at(at(p))
+            .evidence("privileged: true");
+        }
+        if let Some(n) = svc
+            .get("network_mode")
+            .filter(|v| v.as_str() == Some("host"))
+        {
+            scan.finding(
+                checks::COMPOSE_HOST_NETWORK,
+                format!("service {name} uses the host network"),
+            )
+            .at(at(n))
+            .evidence("network_mode: host");
+        }
+        for v in svc.get("volumes").map(Node::items).unwrap_or_default() {
+            let source = match &v.value {
+                Value::Scalar(s, _) => s.split(':').next().unwrap_or("").to_string(),
+                Value::Map(_) => v
+                    .get("source")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                Value::Seq(_) => String::new(),
+            };
+            if SOCKETS.contains(&source.as_str()) {
+                scan.finding(
+                    checks::COMPOSE_SOCKET,
+                    format!("service {name} mounts {source}"),
+                )
+                .at(at(v))
+                .evidence(source.clone());
+            }
+        }
+        if let Some(image) = svc.get("image") {
+            let img = image.as_str().unwrap_or("");
+            let (base, tag, digest) = image_parts(img);
+            if digest.is_none() && !img.contains('$') {
+                let (msg, sev) = match tag {
+                    None | Some("latest") => (
+                        format!("service {name} uses {base} without a version (latest)"),
+                        Severity::Medium,
+                    ),
+                    Some(_) => (
+                        format!("service {name} image {img} is not pinned by digest"),
+                        Severity::Low,
+                    ),
+                };
+                scan.finding(checks::COMPOSE_IMAGE, msg)
+                    .at(at(image))
+                    .severity(sev)
+                    .evidence(format!("image: {img}"));
+            }
+        }
+        for p in svc.get("ports").map(Node::items).unwrap_or_default() {
+            let all_interfaces = match &p.value {
+                // "8080:80", "0.0.0.0:8080:80", "80" (random host port)
+                Value::Scalar(s, _) => {
+                    let parts: Vec<&str> = s.split(':').collect();
+                    parts.len() == 2
+                        || parts
+                            .first()
+                            .is_some_and(|h| *h == "0.0.0.0" || *h == "::" || *h == "[::]")
+                        || parts.len() == 1
+                }
+                Value::Map(_) => p
+                    .get("host_ip")
+                    .is_none_or(|h| matches!(h.as_str(), Some("0.0.0.0") | Some("::"))),
+                Value::Seq(_) => false,
+            };
+            if all_interfaces {
+                let spec = p
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| "long syntax".into());
+                scan.finding(
+                    checks::COMPOSE_PORTS,
+                    format!("service {name} publishes {spec} on every interface"),
+                )
+                .at(at(p))
+                .evidence(spec);
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services() {
+        let mut scan = Scan::new(checks::catalogue());
+        let text = "services:\n  api:\n    image: registry.example.com/api:1.2@sha256:ab\n    ports:\n      - \"127.0.0.1:8000:8000\"\n  db:\n    image: postgres\n    privileged: true\n    network_mode: host\n    ports: [\"5432:5432\"]\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: bind\n        source: /run/docker.sock\n        target: /s\n";
+        assert!(check("docker-compose.yml", text, &mut scan));
+        let f: Vec<_> = scan
+            .into_output()
+            .findings
+            .into_iter()
+            .map(|f| (f.check_id, f.location.unwrap().line.unwrap()))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                ("CONT-COMPOSE-PRIVILEGED".into(), 8),
+                ("CONT-COMPOSE-HOST-NETWORK".into(), 9),
+                ("CONT-COMPOSE-RUNTIME-SOCKET".into(), 12),
+                ("CONT-COMPOSE-RUNTIME-SOCKET".into(), 13),
+                ("CONT-COMPOSE-IMAGE-UNPINNED".into(), 7),
+                ("CONT-COMPOSE-PORT-ALL-INTERFACES".into(), 10),
+            ]
+        );
+        assert!(
+            is_compose("docker-compose.prod.yml")
+                && is_compose("compose.yaml")
+                && !is_compose("deploy.yaml")
+        );
+    }
+}
