@@ -25,6 +25,7 @@
 //! natively too, so parsers and rules are unit-tested at native speed, and
 //! only the export is wasm-specific.
 
+pub mod formats;
 pub mod fs;
 mod scan;
 pub mod text;

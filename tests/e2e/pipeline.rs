@@ -292,7 +292,7 @@ fn host_snapshot_is_checked_by_the_host_plugin() {
         .into_iter()
         .filter(|(c, _, _)| c.starts_with("HOST-"))
         .collect();
-    assert_eq!(keys.len(), 19, "{keys:#?}");
+    assert_eq!(keys.len(), 21, "{keys:#?}");
     assert!(keys.contains(&(
         "HOST-SSH-PASSWORD-AUTH".into(),
         "etc/ssh/sshd_config.d/50-cloud.conf".into(),
@@ -306,4 +306,18 @@ fn host_snapshot_is_checked_by_the_host_plugin() {
     for control in ["HOST-1", "HOST-2", "HOST-3", "HOST-4", "HOST-5"] {
         assert_eq!(control_status(&report, control), "failed", "{control}");
     }
+    // The container plugin reads the same package database: docker-ce 24.
+    let runtime = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "CONT-RUNTIME-OUTDATED")
+        .expect("runtime finding");
+    assert!(
+        runtime["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("docker-ce 5:24.0.7"),
+        "{runtime}"
+    );
 }

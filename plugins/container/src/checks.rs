@@ -35,6 +35,7 @@ pub const K8S_SECCOMP: &str = "CONT-K8S-SECCOMP";
 pub const K8S_CAPS: &str = "CONT-K8S-CAPABILITIES";
 pub const K8S_HOST_USERS: &str = "CONT-K8S-HOST-USERS";
 pub const CI_IMAGE_SCAN: &str = "CONT-CI-IMAGE-SCAN";
+pub const RUNTIME_OUTDATED: &str = "CONT-RUNTIME-OUTDATED";
 
 pub const DOCKERFILE_CHECKS: &[&str] = &[
     BASE_LATEST,
@@ -75,6 +76,7 @@ pub const COMPOSE_CHECKS: &[&str] = &[
     COMPOSE_PORTS,
 ];
 pub const CI_CHECKS: &[&str] = &[CI_IMAGE_SCAN];
+pub const RUNTIME_CHECKS: &[&str] = &[RUNTIME_OUTDATED];
 
 const CIS_DOCKER: &str = "https://www.cisecurity.org/benchmark/docker";
 const PSS: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
@@ -332,6 +334,17 @@ pub fn catalogue() -> Vec<Check> {
             "CI builds an image without scanning it for vulnerabilities",
             "Add an image scan step (trivy, grype, docker scout, snyk) after the build, failing on high and critical vulnerabilities.",
             &["https://github.com/aquasecurity/trivy-action"],
+        ),
+        Check::new(
+            RUNTIME_OUTDATED,
+            "CONT-1",
+            Severity::High,
+            "Container runtime release is no longer supported",
+            "Upgrade docker-ce and containerd to a release series that still receives security fixes.",
+            &[
+                "https://docs.docker.com/engine/release-notes/",
+                "https://containerd.io/releases/",
+            ],
         ),
         Check::new(
             K8S_RUNTIME_SOCKET,

@@ -54,6 +54,7 @@ enum Kind {
     Dockerfile,
     DaemonJson,
     DockerdUnit,
+    Packages,
     Compose,
     Ci,
     Yaml,
@@ -63,6 +64,9 @@ fn classify_path(relative: &str) -> Option<Kind> {
     let name = relative.rsplit('/').next().unwrap_or(relative);
     if ci::is_ci(relative) {
         return Some(Kind::Ci);
+    }
+    if relative == "var/lib/dpkg/status" {
+        return Some(Kind::Packages);
     }
     if compose::is_compose(name) {
         return Some(Kind::Compose);
@@ -108,8 +112,8 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         );
     }
 
-    let (mut dockerfiles, mut daemons, mut workloads, mut composes, mut pipelines) =
-        (0, 0, 0, 0, 0);
+    let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
+    let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
     let mut settings = daemon::Settings::default();
     let mut units = Vec::new();
     for entry in &walk.files {
@@ -140,6 +144,10 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
                     composes += 1;
                 }
             }
+            Kind::Packages => {
+                runtime_versions(&entry.relative, &text, scan);
+                runtimes += 1;
+            }
             Kind::Ci => {
                 ci::check(&entry.relative, &text, scan);
                 pipelines += 1;
@@ -160,6 +168,12 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         composes,
         checks::COMPOSE_CHECKS,
         "no docker-compose files in the target",
+    );
+    mark(
+        scan,
+        runtimes,
+        checks::RUNTIME_CHECKS,
+        "no package database (var/lib/dpkg/status) in the target",
     );
     mark(
         scan,
@@ -186,6 +200,35 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         checks::K8S_CHECKS,
         "no Kubernetes workload manifests in the target",
     );
+}
+
+/// Release series whose support has certainly ended, as of the table date.
+/// Deliberately conservative: only series that are past their end of
+/// support are listed, so a still-supported release is never flagged.
+const RUNTIME_TABLE_DATE: &str = "2026-11-01";
+const UNSUPPORTED_BELOW: &[(&str, (u32, u32))] = &[
+    ("docker-ce", (26, 0)),
+    ("docker.io", (26, 0)),
+    ("docker-engine", (99, 0)),
+    ("containerd.io", (1, 7)),
+    ("containerd", (1, 7)),
+];
+
+fn runtime_versions(path: &str, text: &str, scan: &mut Scan) {
+    let installed = aicomply_sdk::formats::dpkg_installed(text);
+    for (package, floor) in UNSUPPORTED_BELOW {
+        let Some(version) = installed.get(*package) else {
+            continue;
+        };
+        let Some(mm) = aicomply_sdk::formats::upstream_major_minor(version) else {
+            continue;
+        };
+        if mm < *floor {
+            scan.finding(checks::RUNTIME_OUTDATED, format!("{package} {version} is from a release series that no longer receives security fixes (table as of {RUNTIME_TABLE_DATE})"))
+                .at(Location::target(path))
+                .evidence(format!("Package: {package} Version: {version}"));
+        }
+    }
 }
 
 /// A group of checks is evaluated when at least one file of its kind was

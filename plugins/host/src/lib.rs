@@ -7,7 +7,6 @@
 //! it; a control whose evidence is absent is *not checked*.
 
 pub mod checks;
-pub mod dpkg;
 pub mod firewall;
 pub mod osrelease;
 pub mod sshd;
@@ -138,7 +137,7 @@ pub fn check_root(root: &Root, scan: &mut Scan) {
     }
     let packages = root
         .read("/var/lib/dpkg/status")
-        .map(|t| dpkg::installed(&t));
+        .map(|t| aicomply_sdk::formats::dpkg_installed(&t));
     os_support(root, os.as_deref(), scan);
     sysctl(root, scan);
     software(root, packages.as_ref(), scan);
@@ -489,6 +488,26 @@ fn ssh(root: &Root, scan: &mut Scan) {
     if v == "yes" {
         report(scan, checks::SSH_HARDENING, "X11Forwarding yes".into(), &s);
     }
+    let (v, s) = get("logingracetime", "120");
+    if duration_secs(&v).is_none_or(|secs| secs == 0 || secs > 60) {
+        report(
+            scan,
+            checks::SSH_HARDENING,
+            format!("LoginGraceTime {v} (at most 60 seconds)"),
+            &s,
+        );
+    }
+    let (v, s) = get("clientaliveinterval", "0");
+    if duration_secs(&v).is_none_or(|secs| secs == 0 || secs > 900) {
+        report(
+            scan,
+            checks::SSH_HARDENING,
+            format!(
+                "ClientAliveInterval {v}: idle sessions are never closed (set 1-900 seconds with ClientAliveCountMax)"
+            ),
+            &s,
+        );
+    }
     let (v, s) = get("permituserenvironment", "no");
     if v == "yes" {
         report(
@@ -556,6 +575,32 @@ fn ssh(root: &Root, scan: &mut Scan) {
         }
     }
     mark(scan, &ids, true, "");
+}
+
+/// An sshd time value (`90`, `2m`, `1h30m`) in seconds.
+fn duration_secs(v: &str) -> Option<u64> {
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in v.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        num.clear();
+        total += n * match c.to_ascii_lowercase() {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() {
+        total += num.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 fn firewall(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
@@ -889,6 +934,8 @@ mod tests {
                 "etc/ssh/sshd_config.d/50-cloud.conf:2",
             ),
             ("HOST-SSH-HARDENING", "etc/ssh/sshd_config:0"),
+            ("HOST-SSH-HARDENING", "etc/ssh/sshd_config:0"),
+            ("HOST-SSH-HARDENING", "etc/ssh/sshd_config:10"),
             (
                 "HOST-SSH-PASSWORD-AUTH",
                 "etc/ssh/sshd_config.d/50-cloud.conf:1",
