@@ -313,15 +313,21 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
     );
 
     let Some(pkgs) = packages else {
+        // RPM-family hosts: dnf-automatic is configured by files; their
+        // package database (SQLite) is not read yet.
+        if root.exists("/etc/dnf") || root.exists("/etc/yum.repos.d") {
+            dnf_automatic(root, scan);
+        } else {
+            scan.not_checked(
+                checks::AUTO_UPDATES,
+                "no package database (var/lib/dpkg/status) and no dnf configuration",
+            );
+        }
         return mark(
             scan,
-            &[
-                checks::UNNEEDED_SERVICE,
-                checks::DEV_TOOLS,
-                checks::AUTO_UPDATES,
-            ],
+            &[checks::UNNEEDED_SERVICE, checks::DEV_TOOLS],
             false,
-            "no package database (var/lib/dpkg/status)",
+            "no Debian package database (var/lib/dpkg/status); reading the RPM database is not supported yet",
         );
     };
     const LEGACY: &[&str] = &[
@@ -410,6 +416,51 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
         .evidence(text);
     } else {
         scan.evaluated(checks::AUTO_UPDATES);
+    }
+}
+
+/// dnf-automatic: installed (its config exists), applying updates, and
+/// its timer enabled.
+fn dnf_automatic(root: &Root, scan: &mut Scan) {
+    let conf = "/etc/dnf/automatic.conf";
+    let Some(text) = root.read(conf) else {
+        scan.finding(checks::AUTO_UPDATES, "dnf-automatic is not installed (no /etc/dnf/automatic.conf): security updates wait for someone to apply them")
+            .at(root.at("/etc/dnf", 0));
+        return;
+    };
+    let apply = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.trim().replace(' ', "").starts_with("apply_updates="));
+    match apply {
+        Some((i, l))
+            if !l
+                .split('=')
+                .nth(1)
+                .is_some_and(|v| matches!(v.trim(), "yes" | "True" | "true" | "1")) =>
+        {
+            scan.finding(
+                checks::AUTO_UPDATES,
+                "dnf-automatic downloads updates but does not apply them",
+            )
+            .at(root.at(conf, i as u32 + 1))
+            .evidence(l.trim().to_string());
+        }
+        None => {
+            scan.finding(checks::AUTO_UPDATES, "dnf-automatic does not apply updates (apply_updates is not set; the default is no)").at(root.at(conf, 0));
+        }
+        Some(_) => {
+            let wants = root.list("/etc/systemd/system/timers.target.wants");
+            if !wants.iter().any(|w| w.starts_with("dnf-automatic")) {
+                scan.finding(
+                    checks::AUTO_UPDATES,
+                    "dnf-automatic is configured but its timer is not enabled",
+                )
+                .at(root.at("/etc/systemd/system/timers.target.wants", 0));
+            } else {
+                scan.evaluated(checks::AUTO_UPDATES);
+            }
+        }
     }
 }
 
@@ -887,6 +938,62 @@ mod tests {
         let out = scan.into_output();
         assert!(out.findings.is_empty() && out.evaluated.is_empty());
         assert_eq!(out.not_checked.len(), checks::catalogue().len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dnf_automatic_on_rpm_hosts() {
+        let dir = std::env::temp_dir().join(format!("aicomply-host-rpm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("etc/dnf")).unwrap();
+        std::fs::write(dir.join("etc/os-release"), "ID=rocky\nVERSION_ID=9.4\n").unwrap();
+        std::fs::write(
+            dir.join("etc/dnf/automatic.conf"),
+            "[commands]\nupgrade_type = security\napply_updates = no\n",
+        )
+        .unwrap();
+        let run = |dir: &std::path::Path| {
+            let mut scan = Scan::new(checks::catalogue());
+            check_root(
+                &Root {
+                    base: dir.to_path_buf(),
+                    name: "target".into(),
+                },
+                &mut scan,
+            );
+            scan.into_output()
+        };
+        let out = run(&dir);
+        let f: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| f.check_id == checks::AUTO_UPDATES)
+            .collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].location.as_ref().unwrap().line, Some(3));
+        assert!(
+            out.not_checked
+                .iter()
+                .any(|n| n.check_id == checks::UNNEEDED_SERVICE && n.reason.contains("RPM"))
+        );
+        std::fs::write(
+            dir.join("etc/dnf/automatic.conf"),
+            "[commands]\napply_updates = yes\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.join("etc/systemd/system/timers.target.wants")).unwrap();
+        std::fs::write(
+            dir.join("etc/systemd/system/timers.target.wants/dnf-automatic.timer"),
+            "",
+        )
+        .unwrap();
+        let out = run(&dir);
+        assert!(out.evaluated.iter().any(|c| c == checks::AUTO_UPDATES));
+        assert!(
+            !out.findings
+                .iter()
+                .any(|f| f.check_id == checks::AUTO_UPDATES)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
