@@ -347,3 +347,69 @@ fn example_host_snapshot_is_checked_by_the_host_plugin() {
         "{runtime}"
     );
 }
+
+#[test]
+fn tricky_fixture_exercises_every_parsing_rule() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = fixture("tricky");
+    let run = aicomply(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let report = read_json(&out_dir.path().join("report.json"));
+    let expected: Vec<(String, String, u64)> = [
+        // Merge key from an anchor: `privileged: true` under `<<: *common`.
+        ("CONT-COMPOSE-PRIVILEGED", "docker-compose.yml", 3),
+        // dockerd flags in the systemd drop-in override daemon.json.
+        (
+            "CONT-DAEMON-ICC",
+            "etc/systemd/system/docker.service.d/override.conf",
+            3,
+        ),
+        (
+            "CONT-DAEMON-TCP-NO-TLS",
+            "etc/systemd/system/docker.service.d/override.conf",
+            3,
+        ),
+        // BOM, CRLF, `# escape=`, heredoc: the pipe inside the heredoc counts,
+        // its "USER root" text does not; the final stage inherits USER app
+        // and the HEALTHCHECK from its parent stage.
+        ("CONT-DOCKERFILE-CURL-PIPE-SHELL", "Dockerfile", 10),
+        // Anchored securityContext merged, then `privileged: true` on top.
+        ("CONT-K8S-PRIVILEGED", "k8s/workers.yaml", 33),
+        ("HOST-BACKUP-JOB", "etc", 0),
+        // Relative Include glob, CRLF, `key=value`, first value wins.
+        (
+            "HOST-SSH-PASSWORD-AUTH",
+            "etc/ssh/sshd_config.d/99-late.conf",
+            2,
+        ),
+        (
+            "HOST-SSH-ROOT-LOGIN",
+            "etc/ssh/sshd_config.d/00-first.conf",
+            2,
+        ),
+        // /etc/sysctl.d overrides the same name in /usr/lib; sysctl.conf is last.
+        ("HOST-SYSCTL-HARDENING", "etc/sysctl.conf", 2),
+        ("HOST-SYSCTL-HARDENING", "etc/sysctl.d/50-default.conf", 2),
+    ]
+    .iter()
+    .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+    .collect();
+    assert_eq!(finding_keys(&report), expected);
+    let diagnostics = plugin(&report, "container")["diagnostics"]
+        .as_array()
+        .unwrap();
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("icc is set both in daemon.json and as a dockerd flag")
+    );
+}
