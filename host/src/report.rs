@@ -191,6 +191,8 @@ pub struct CheckResult {
     pub status: Status,
     pub findings: usize,
     pub reason: Option<String>,
+    pub remediation: String,
+    pub references: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -349,6 +351,8 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
                 status,
                 findings: count,
                 reason,
+                remediation: check.remediation.clone(),
+                references: check.references.clone(),
             });
         }
         if let Ok(out) = &o.result {

@@ -413,3 +413,106 @@ fn tricky_fixture_exercises_every_parsing_rule() {
             .contains("icc is set both in daemon.json and as a dockerd flag")
     );
 }
+
+#[test]
+fn sarif_and_junit_come_from_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = fixture("example-ai-service");
+    let run = |out: &std::path::Path| {
+        let r = aicomply(&[
+            "run",
+            "-q",
+            "--target",
+            target.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "json,sarif,junit",
+            "--fail-on",
+            "none",
+        ]);
+        assert_eq!(code(&r), 0, "{}", stderr(&r));
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&a);
+    run(&b);
+    let report = read_json(&a.join("report.json"));
+    let sarif = read_json(&a.join("report.sarif"));
+    assert_eq!(sarif["version"], "2.1.0");
+    let run0 = &sarif["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), report["findings"].as_array().unwrap().len());
+    for r in results {
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], r["ruleId"]);
+        assert!(
+            rule["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .is_ok()
+        );
+        assert!(
+            rule["properties"]["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t.as_str().unwrap().contains('-')),
+            "a control tag"
+        );
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(!loc["artifactLocation"]["uri"].as_str().unwrap().is_empty());
+        assert!(
+            loc["region"]["startLine"].as_u64().unwrap() >= 1,
+            "every result has a line"
+        );
+        assert!(
+            r["partialFingerprints"]["aicomplyFinding/v1"]
+                .as_str()
+                .unwrap()
+                .len()
+                == 32
+        );
+    }
+    assert!(
+        run0["automationDetails"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("aicomply/")
+    );
+    // Fingerprints are stable from run to run.
+    let again = read_json(&b.join("report.sarif"));
+    let prints = |s: &serde_json::Value| -> Vec<String> {
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["aicomplyFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(prints(&sarif), prints(&again));
+
+    let junit = std::fs::read_to_string(a.join("report.junit.xml")).unwrap();
+    assert!(junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert_eq!(
+        junit.matches("<testcase ").count(),
+        18,
+        "one test case per control"
+    );
+    let failed = report["summary"]["controls"]["failed"].as_u64().unwrap() as usize;
+    let skipped = report["summary"]["controls"]["not_checked"]
+        .as_u64()
+        .unwrap() as usize;
+    assert_eq!(junit.matches("<failure ").count(), failed);
+    assert_eq!(junit.matches("<skipped ").count(), skipped);
+    assert_eq!(
+        junit.matches("<testcase ").count(),
+        junit.matches("</testcase>").count()
+    );
+}

@@ -7,6 +7,9 @@
 //! the filesystem, the environment or the network. A shared template cannot
 //! exfiltrate what the CI job can see.
 
+mod junit;
+mod sarif;
+
 use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, Value};
@@ -18,6 +21,10 @@ pub enum Format {
     Html,
     Md,
     Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// JUnit XML, one test case per control.
+    Junit,
 }
 
 impl Format {
@@ -26,6 +33,8 @@ impl Format {
             Format::Html => "report.html",
             Format::Md => "report.md",
             Format::Json => "report.json",
+            Format::Sarif => "report.sarif",
+            Format::Junit => "report.junit.xml",
         }
     }
 
@@ -33,7 +42,7 @@ impl Format {
         match self {
             Format::Html => Some("report.html.j2"),
             Format::Md => Some("report.md.j2"),
-            Format::Json => None,
+            Format::Json | Format::Sarif | Format::Junit => None,
         }
     }
 }
@@ -41,9 +50,12 @@ impl Format {
 const EMBEDDED: &[(&str, &str)] = &[
     (
         "report.html.j2",
-        include_str!("../../reports/report.html.j2"),
+        include_str!("../../../reports/report.html.j2"),
     ),
-    ("report.md.j2", include_str!("../../reports/report.md.j2")),
+    (
+        "report.md.j2",
+        include_str!("../../../reports/report.md.j2"),
+    ),
 ];
 
 pub struct Renderer {
@@ -76,11 +88,11 @@ impl Renderer {
     }
 
     pub fn render(&self, format: Format, report: &Report) -> Result<String, String> {
-        match format.template() {
-            None => serde_json::to_string_pretty(report)
-                .map(|s| s + "\n")
-                .map_err(|e| e.to_string()),
-            Some(name) => {
+        match (format, format.template()) {
+            (Format::Sarif, _) => pretty(&sarif::render(report)),
+            (Format::Junit, _) => Ok(junit::render(report)),
+            (_, None) => pretty(report),
+            (_, Some(name)) => {
                 let template = self
                     .env
                     .get_template(name)
@@ -144,6 +156,12 @@ fn inert(report: &Report) -> Result<serde_json::Value, String> {
     let mut value = serde_json::to_value(report).map_err(|e| e.to_string())?;
     walk(&mut value);
     Ok(value)
+}
+
+fn pretty(v: &impl serde::Serialize) -> Result<String, String> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| e.to_string())
 }
 
 /// A template error with the template name, line and minijinja's message.
