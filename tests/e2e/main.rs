@@ -6,4 +6,5 @@ mod support;
 mod capabilities;
 mod models;
 mod pipeline;
+mod reports;
 mod sandbox;

@@ -1,4 +1,4 @@
-//! Hostile test plugin: returns a million findings.
+//! Hostile test plugin: returns a million findings (or `count` of them).
 
 use aicomply_sdk::{Check, Context, Plugin, PluginInfo, Scan, Severity};
 
@@ -24,9 +24,18 @@ impl Plugin for FindingFlood {
         }
     }
 
-    fn run(_ctx: &Context, scan: &mut Scan) -> Result<(), String> {
-        for i in 0..1_000_000u32 {
-            scan.finding("FLOOD-1", format!("{i}"));
+    fn run(ctx: &Context, scan: &mut Scan) -> Result<(), String> {
+        // `count` (policy config) makes it a large but legal run for report tests.
+        let count: u32 = ctx
+            .config("count")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1_000_000);
+        for i in 0..count {
+            scan.finding("FLOOD-1", format!("finding {i}"))
+                .at(
+                    aicomply_sdk::Location::target(format!("data/file-{}.txt", i % 500))
+                        .line(i % 97 + 1),
+                );
         }
         Ok(())
     }
