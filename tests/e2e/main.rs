@@ -3,6 +3,7 @@
 
 mod support;
 
+mod browser;
 mod capabilities;
 mod models;
 mod pipeline;
