@@ -50,9 +50,27 @@ pub enum Command {
     /// Scan a target with the embedded plugins (and --plugins) and write reports.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Render reports again from a saved report.json (no plugin runs).
+    Report(ReportArgs),
     /// Inspect plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A report.json written by `aicomply run`.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "aicomply-report")]
+    pub out: PathBuf,
+    /// Report formats, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "html,md")]
+    pub format: Vec<Format>,
+    /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,6 +160,12 @@ pub struct RunArgs {
     /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// A previous run's report.json: mark findings new or unchanged and list the fixed ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Apply --fail-on to new findings only (needs --baseline).
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
     /// Refuse to run unless every plugin matches the lock file (digest, capabilities).
     #[arg(long)]
     pub locked: bool,
@@ -183,7 +207,7 @@ pub fn main() -> i32 {
     };
     let jobs = match &cli.command {
         Command::Run(a) => a.jobs.unwrap_or_else(cores),
-        Command::Plugins(_) => cores(),
+        Command::Plugins(_) | Command::Report(_) => cores(),
     }
     .max(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -200,6 +224,7 @@ pub fn main() -> i32 {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run_command(args, jobs).await,
+            Command::Report(args) => report_command(args),
             Command::Plugins(PluginsCommand::List(sel)) => list_command(sel).await,
             Command::Plugins(PluginsCommand::Lock { selection, lock }) => {
                 lock_command(selection, lock).await
@@ -245,6 +270,8 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     // Templates are checked before anything runs, so a broken one costs
     // seconds, not a whole scan.
     let renderer = Renderer::new(args.templates.as_deref())?;
+    // A bad baseline is a configuration error found before any plugin runs.
+    let previous = args.baseline.as_deref().map(Report::read).transpose()?;
     let (limits, output_limits) = limits(&args, &policy)?;
     let options = RunOptions {
         target,
@@ -317,7 +344,10 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         }
     }
     let outcomes = run::run_all(&loader, prepared, &options, &progress).await?;
-    let report = Report::build(args.target.display().to_string(), started, outcomes);
+    let mut report = Report::build(args.target.display().to_string(), started, outcomes);
+    if let (Some(previous), Some(path)) = (&previous, &args.baseline) {
+        report.compare(previous, path.display().to_string());
+    }
 
     let written = renderer.write_all(&report, &args.format, &args.out);
     let mut render_failed = false;
@@ -340,8 +370,17 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         }
     }
 
+    // With --fail-on-new only findings new since the baseline count.
+    let counts = |f: &&crate::report::Finding| {
+        !args.fail_on_new || f.change == Some(crate::report::Change::New)
+    };
     let at_or_above = args.fail_on.threshold().map_or(0, |t| {
-        report.findings.iter().filter(|f| f.severity >= t).count()
+        report
+            .findings
+            .iter()
+            .filter(counts)
+            .filter(|f| f.severity >= t)
+            .count()
     });
     let code = if render_failed {
         EXIT_USAGE
@@ -360,7 +399,8 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         };
         let why = match code {
             EXIT_FINDINGS => format!(
-                "{at_or_above} findings at or above {:?} (--fail-on)",
+                "{at_or_above} {}findings at or above {:?} (--fail-on)",
+                if args.fail_on_new { "new " } else { "" },
                 args.fail_on
             )
             .to_lowercase(),
@@ -372,6 +412,25 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
             _ => "no findings at or above the --fail-on threshold".into(),
         };
         eprintln!("{} {verdict}: {why} (exit {code})", style.bold("Result:"));
+    }
+    Ok(code)
+}
+
+fn report_command(args: ReportArgs) -> anyhow::Result<i32> {
+    let report = Report::read(&args.from)?;
+    let renderer = Renderer::new(args.templates.as_deref())?;
+    let mut code = EXIT_OK;
+    for (format, result) in renderer.write_all(&report, &args.format, &args.out) {
+        match result {
+            Ok(path) => eprintln!("{}", path.display()),
+            Err(e) => {
+                code = EXIT_USAGE;
+                eprintln!(
+                    "error: the {format:?} report was not written: {}",
+                    terminal::sanitize(&e)
+                );
+            }
+        }
     }
     Ok(code)
 }

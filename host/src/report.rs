@@ -51,6 +51,27 @@ pub struct Report {
     pub controls: Vec<ControlResult>,
     pub plugins: Vec<PluginResult>,
     pub findings: Vec<Finding>,
+    /// Set with `--baseline`: what changed since a previous run.
+    #[serde(default)]
+    pub baseline: Option<Baseline>,
+}
+
+/// The comparison with a previous run's report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The previous report, as the operator named it.
+    pub source: String,
+    pub new: usize,
+    pub unchanged: usize,
+    /// Findings of the previous run that are gone.
+    pub fixed: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    New,
+    Unchanged,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -208,9 +229,55 @@ pub struct Finding {
     pub evidence: Option<String>,
     pub remediation: String,
     pub references: Vec<String>,
+    /// Set with `--baseline`: new since the previous run, or unchanged.
+    #[serde(default)]
+    pub change: Option<Change>,
+}
+
+impl Finding {
+    /// Identifies a finding across runs: check, root, file, archive member
+    /// and evidence (or message). Lines are left out, so a finding that moves
+    /// in its file keeps its identity.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let loc = self.location.as_ref();
+        let mut h = Sha256::new();
+        for part in [
+            self.check_id.as_str(),
+            loc.map_or("", |l| l.root.as_str()),
+            loc.map_or("", |l| l.path.as_str()),
+            loc.and_then(|l| l.member.as_deref()).unwrap_or(""),
+            self.evidence.as_deref().unwrap_or(&self.message),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        crate::plugin::hex(&h.finalize()[..16])
+    }
 }
 
 impl Report {
+    /// Read a saved report.json, refusing an incompatible major version.
+    pub fn read(path: &std::path::Path) -> anyhow::Result<Report> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
+        let version = value
+            .get("schema_version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        if version.split('.').next() != SCHEMA_VERSION.split('.').next() {
+            anyhow::bail!(
+                "{} has report schema {version:?}; this aicomply reads {}.x",
+                path.display(),
+                SCHEMA_VERSION.split('.').next().unwrap_or("")
+            );
+        }
+        serde_json::from_value(value)
+            .map_err(|e| anyhow::anyhow!("{} is not an aicomply report: {e}", path.display()))
+    }
+
     pub fn build(
         target: String,
         started: std::time::SystemTime,
@@ -289,7 +356,40 @@ impl Report {
             controls,
             plugins,
             findings,
+            baseline: None,
         }
+    }
+
+    /// Mark each finding new or unchanged against a previous run, and list
+    /// the previous findings that are gone (by fingerprint, so a finding
+    /// that moved lines is the same finding).
+    pub fn compare(&mut self, previous: &Report, source: String) {
+        let before: std::collections::BTreeSet<String> =
+            previous.findings.iter().map(Finding::fingerprint).collect();
+        let now: std::collections::BTreeSet<String> =
+            self.findings.iter().map(Finding::fingerprint).collect();
+        let (mut new, mut unchanged) = (0, 0);
+        for f in &mut self.findings {
+            if before.contains(&f.fingerprint()) {
+                f.change = Some(Change::Unchanged);
+                unchanged += 1;
+            } else {
+                f.change = Some(Change::New);
+                new += 1;
+            }
+        }
+        let fixed = previous
+            .findings
+            .iter()
+            .filter(|f| !now.contains(&f.fingerprint()))
+            .cloned()
+            .collect();
+        self.baseline = Some(Baseline {
+            source,
+            new,
+            unchanged,
+            fixed,
+        });
     }
 
     /// The highest severity among the findings, if any.
@@ -376,6 +476,7 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
                         .clone()
                         .unwrap_or_else(|| check.remediation.clone()),
                     references: check.references.clone(),
+                    change: None,
                 });
             }
         }

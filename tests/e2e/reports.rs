@@ -92,3 +92,173 @@ fn ten_thousand_findings_render_in_every_format() {
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("finding 9999"));
 }
+
+#[test]
+fn baseline_marks_new_unchanged_and_fixed_and_can_gate_on_new_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target");
+    copy_tree(&fixture("tricky"), &target);
+    let t = target.to_str().unwrap();
+    let first = dir.path().join("first");
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        t,
+        "--out",
+        first.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+
+    // Fix the compose file, add a line above the Dockerfile finding (it
+    // moves but stays the same finding), and introduce a new problem.
+    std::fs::write(
+        target.join("docker-compose.yml"),
+        "services:\n  worker:\n    image: registry.example.com/worker:2.0.1@sha256:cc\n",
+    )
+    .unwrap();
+    let dockerfile = std::fs::read_to_string(target.join("Dockerfile")).unwrap();
+    std::fs::write(
+        target.join("Dockerfile"),
+        dockerfile.replacen(
+            "FROM base AS final\r\n",
+            "FROM base AS final\r\nLABEL team=ml\r\n",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        target.join("etc/ssh/sshd_config.d/50-new.conf"),
+        "PermitEmptyPasswords yes\n",
+    )
+    .unwrap();
+
+    let second = dir.path().join("second");
+    let baseline = first.join("report.json");
+    let args = [
+        "run",
+        "-q",
+        "--target",
+        t,
+        "--out",
+        second.to_str().unwrap(),
+        "--format",
+        "json,html,md",
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ];
+    let run = aicomply(&args);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let report = read_json(&second.join("report.json"));
+    assert_valid(&report);
+    let b = &report["baseline"];
+    assert_eq!(
+        (b["new"].as_u64(), b["fixed"].as_array().unwrap().len()),
+        (Some(1), 1),
+        "{b:#}"
+    );
+    assert_eq!(b["fixed"][0]["check_id"], "CONT-COMPOSE-PRIVILEGED");
+    let change = |check: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == check)
+            .unwrap()["change"]
+            .clone()
+    };
+    assert_eq!(change("HOST-SSH-EMPTY-PASSWORDS"), "new");
+    assert_eq!(
+        change("CONT-DOCKERFILE-CURL-PIPE-SHELL"),
+        "unchanged",
+        "a finding that moved lines is the same finding"
+    );
+    let md = std::fs::read_to_string(second.join("report.md")).unwrap();
+    assert!(md.contains("1 new") && md.contains("1 fixed"), "{md}");
+
+    // Gate on new findings only: the new one is critical, so `critical` fails, ...
+    let mut gated = args.to_vec();
+    gated.extend(["--fail-on", "critical", "--fail-on-new"]);
+    assert_eq!(code(&aicomply(&gated)), 1);
+    // ... and once it is in the baseline, the old findings alone pass.
+    let third = dir.path().join("third");
+    let rebased = second.join("report.json");
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        t,
+        "--out",
+        third.to_str().unwrap(),
+        "--format",
+        "json",
+        "--baseline",
+        rebased.to_str().unwrap(),
+        "--fail-on",
+        "low",
+        "--fail-on-new",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+}
+
+#[test]
+fn reports_render_again_from_a_saved_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = fixture("tricky");
+    let first = dir.path().join("first");
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        first.to_str().unwrap(),
+        "--format",
+        "json,md",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let again = dir.path().join("again");
+    let run = aicomply(&[
+        "report",
+        "--from",
+        first.join("report.json").to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--format",
+        "md,sarif,junit,json",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert_eq!(
+        std::fs::read_to_string(first.join("report.md")).unwrap(),
+        std::fs::read_to_string(again.join("report.md")).unwrap()
+    );
+    assert_eq!(
+        read_json(&first.join("report.json")),
+        read_json(&again.join("report.json"))
+    );
+    // A file that is not a report, or of another major version, is refused by name.
+    std::fs::write(
+        dir.path().join("v2.json"),
+        "{\"schema_version\": \"2.0.0\"}",
+    )
+    .unwrap();
+    let run = aicomply(&[
+        "report",
+        "--from",
+        dir.path().join("v2.json").to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&run), 2);
+    assert!(
+        stderr(&run).contains("v2.json") && stderr(&run).contains("2.0.0"),
+        "{}",
+        stderr(&run)
+    );
+}

@@ -4,10 +4,9 @@
 //! the file's first line), partial fingerprints and a run category.
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::model::Severity;
-use crate::report::{Finding, Report};
+use crate::report::Report;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -29,25 +28,6 @@ fn level(s: Severity) -> &'static str {
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
     }
-}
-
-/// A fingerprint that survives line moves: check, file, member and message.
-fn fingerprint(f: &Finding) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        f.check_id.as_str(),
-        f.location.as_ref().map_or("", |l| l.root.as_str()),
-        f.location.as_ref().map_or("", |l| l.path.as_str()),
-        f.location
-            .as_ref()
-            .and_then(|l| l.member.as_deref())
-            .unwrap_or(""),
-        f.evidence.as_deref().unwrap_or(&f.message),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    crate::plugin::hex(&h.finalize()[..16])
 }
 
 pub fn render(report: &Report) -> Value {
@@ -116,7 +96,7 @@ pub fn render(report: &Report) -> Value {
                         "region": { "startLine": line.max(1) },
                     },
                 }],
-                "partialFingerprints": { "aicomplyFinding/v1": fingerprint(f) },
+                "partialFingerprints": { "aicomplyFinding/v1": f.fingerprint() },
                 "properties": {
                     "severity": f.severity.as_str(),
                     "control": f.control,
