@@ -345,6 +345,9 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     }
     let outcomes = run::run_all(&loader, prepared, &options, &progress).await?;
     let mut report = Report::build(args.target.display().to_string(), started, outcomes);
+    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10]
+        .to_string();
+    report.apply_waivers(&options.policy.waivers, &today);
     if let (Some(previous), Some(path)) = (&previous, &args.baseline) {
         report.compare(previous, path.display().to_string());
     }
@@ -371,8 +374,9 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     }
 
     // With --fail-on-new only findings new since the baseline count.
+    // Waived findings never fail the run.
     let counts = |f: &&crate::report::Finding| {
-        !args.fail_on_new || f.change == Some(crate::report::Change::New)
+        f.waiver.is_none() && (!args.fail_on_new || f.change == Some(crate::report::Change::New))
     };
     let at_or_above = args.fail_on.threshold().map_or(0, |t| {
         report

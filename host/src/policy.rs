@@ -74,6 +74,8 @@ impl std::fmt::Display for Grant {
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     version: u32,
+    #[serde(default, rename = "waiver")]
+    waivers: Vec<Waiver>,
     #[serde(default)]
     roots: BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -106,9 +108,65 @@ struct PluginSettings {
     config: BTreeMap<String, String>,
 }
 
+/// An accepted risk: findings of `check` (under `path`, a glob, if given)
+/// are reported as waived until `expires`, with who accepted them and why.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub check: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    pub justification: String,
+    pub owner: String,
+    /// Last day the waiver applies, YYYY-MM-DD.
+    pub expires: String,
+}
+
+impl Waiver {
+    fn validate(&self) -> Result<(), String> {
+        let who = format!("waiver for {}", self.check);
+        if self.check.trim().is_empty() {
+            return Err("a waiver names no check".into());
+        }
+        if self.justification.trim().is_empty() || self.owner.trim().is_empty() {
+            return Err(format!("{who}: justification and owner must not be empty"));
+        }
+        let date = self.expires.as_bytes();
+        let ok = date.len() == 10
+            && date[4] == b'-'
+            && date[7] == b'-'
+            && self.expires.chars().filter(|c| c.is_ascii_digit()).count() == 8;
+        if !ok {
+            return Err(format!(
+                "{who}: expires {:?} is not a date (YYYY-MM-DD)",
+                self.expires
+            ));
+        }
+        if let Some(p) = &self.path {
+            globset::Glob::new(p).map_err(|e| format!("{who}: path {p:?}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Does the waiver cover a finding of `check` at `path`?
+    pub fn covers(&self, check: &str, path: Option<&str>) -> bool {
+        if self.check != check {
+            return false;
+        }
+        match (&self.path, path) {
+            (None, _) => true,
+            (Some(glob), Some(path)) => {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path))
+            }
+            (Some(_), None) => false,
+        }
+    }
+}
+
 /// The resolved policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
+    pub waivers: Vec<Waiver>,
     /// Named roots (besides the target) and their host paths.
     pub roots: BTreeMap<String, PathBuf>,
     /// Grants per plugin id; `*` applies to all.
@@ -134,6 +192,7 @@ impl Default for Policy {
             ]),
         );
         Self {
+            waivers: Vec::new(),
             roots: BTreeMap::new(),
             grants,
             config: BTreeMap::new(),
@@ -191,6 +250,11 @@ impl Policy {
                     .insert(plugin, settings.config.into_iter().collect());
             }
             policy.limits = parsed.limits;
+            for w in &parsed.waivers {
+                w.validate()
+                    .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;
+            }
+            policy.waivers = parsed.waivers;
         }
         for flag in roots {
             let (name, path) = flag

@@ -28,6 +28,8 @@ pub enum Status {
     Error,
     NotChecked,
     Passed,
+    /// Failing findings exist, and every one is covered by a waiver.
+    Waived,
 }
 
 impl Status {
@@ -37,6 +39,7 @@ impl Status {
             Status::Error => "error",
             Status::NotChecked => "not_checked",
             Status::Passed => "passed",
+            Status::Waived => "waived",
         }
     }
 }
@@ -54,6 +57,25 @@ pub struct Report {
     /// Set with `--baseline`: what changed since a previous run.
     #[serde(default)]
     pub baseline: Option<Baseline>,
+    /// The policy's waivers, each with its state and what it matched.
+    #[serde(default)]
+    pub waivers: Vec<WaiverResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaiverResult {
+    #[serde(flatten)]
+    pub waiver: crate::policy::Waiver,
+    pub state: WaiverState,
+    /// Findings it covers (for an expired waiver: would have covered).
+    pub matched: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverState {
+    Active,
+    Expired,
 }
 
 /// The comparison with a previous run's report.
@@ -95,6 +117,8 @@ pub struct Counts {
     pub failed: usize,
     pub not_checked: usize,
     pub error: usize,
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Counts {
@@ -104,11 +128,12 @@ impl Counts {
             Status::Failed => self.failed += 1,
             Status::NotChecked => self.not_checked += 1,
             Status::Error => self.error += 1,
+            Status::Waived => self.waived += 1,
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub findings: usize,
     /// Findings per severity, most severe first.
@@ -118,6 +143,9 @@ pub struct Summary {
     pub plugins_error: usize,
     /// True when a plugin errored: the results do not cover everything.
     pub incomplete: bool,
+    /// Findings covered by a waiver (still counted in `findings`).
+    #[serde(default)]
+    pub waived: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -232,6 +260,9 @@ pub struct Finding {
     /// Set with `--baseline`: new since the previous run, or unchanged.
     #[serde(default)]
     pub change: Option<Change>,
+    /// The waiver that covers this finding, if one does.
+    #[serde(default)]
+    pub waiver: Option<crate::policy::Waiver>,
 }
 
 impl Finding {
@@ -301,42 +332,7 @@ impl Report {
                 .then_with(|| a.location.cmp(&b.location))
         });
 
-        let controls = control_results(&plugins, &findings);
-        let domains = baseline::DOMAINS
-            .iter()
-            .map(|(id, title)| {
-                let mut counts = Counts::default();
-                controls
-                    .iter()
-                    .filter(|c| c.domain == *id)
-                    .for_each(|c| counts.add(c.status));
-                DomainResult {
-                    id: id.to_string(),
-                    title: title.to_string(),
-                    controls: counts,
-                    findings: findings.iter().filter(|f| f.domain == *id).count(),
-                }
-            })
-            .collect();
-
-        let mut by_severity = SeverityCounts::default();
-        findings.iter().for_each(|f| by_severity.add(f.severity));
-        let mut control_counts = Counts::default();
-        controls.iter().for_each(|c| control_counts.add(c.status));
-        let plugins_error = plugins
-            .iter()
-            .filter(|p| p.status == PluginStatus::Error)
-            .count();
-        let summary = Summary {
-            findings: findings.len(),
-            by_severity,
-            controls: control_counts,
-            plugins_ok: plugins.len() - plugins_error,
-            plugins_error,
-            incomplete: plugins_error > 0,
-        };
-
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION.into(),
             tool: Tool {
                 name: "aicomply".into(),
@@ -351,13 +347,107 @@ impl Report {
                     .unwrap_or_default()
                     .as_millis() as u64,
             },
-            summary,
-            domains,
-            controls,
+            summary: Summary::default(),
+            domains: Vec::new(),
+            controls: Vec::new(),
             plugins,
             findings,
             baseline: None,
+            waivers: Vec::new(),
+        };
+        report.summarize();
+        report
+    }
+
+    /// Control statuses, domain counts and the summary, from the plugins'
+    /// check statuses and the findings.
+    fn summarize(&mut self) {
+        let controls = control_results(&self.plugins, &self.findings);
+        let domains = baseline::DOMAINS
+            .iter()
+            .map(|(id, title)| {
+                let mut counts = Counts::default();
+                controls
+                    .iter()
+                    .filter(|c| c.domain == *id)
+                    .for_each(|c| counts.add(c.status));
+                DomainResult {
+                    id: id.to_string(),
+                    title: title.to_string(),
+                    controls: counts,
+                    findings: self.findings.iter().filter(|f| f.domain == *id).count(),
+                }
+            })
+            .collect();
+        let mut by_severity = SeverityCounts::default();
+        self.findings
+            .iter()
+            .for_each(|f| by_severity.add(f.severity));
+        let mut control_counts = Counts::default();
+        controls.iter().for_each(|c| control_counts.add(c.status));
+        let plugins_error = self
+            .plugins
+            .iter()
+            .filter(|p| p.status == PluginStatus::Error)
+            .count();
+        self.summary = Summary {
+            findings: self.findings.len(),
+            by_severity,
+            controls: control_counts,
+            plugins_ok: self.plugins.len() - plugins_error,
+            plugins_error,
+            incomplete: plugins_error > 0,
+            waived: self.findings.iter().filter(|f| f.waiver.is_some()).count(),
+        };
+        self.controls = controls;
+        self.domains = domains;
+    }
+
+    /// Apply the operator's waivers: a finding covered by a waiver that has
+    /// not expired is marked waived (and still shown); a check whose failing
+    /// findings are all waived is *waived*, not failed. Every waiver is
+    /// listed with what it matched; an expired one no longer applies.
+    pub fn apply_waivers(&mut self, waivers: &[crate::policy::Waiver], today: &str) {
+        let mut results: Vec<WaiverResult> = waivers
+            .iter()
+            .map(|w| WaiverResult {
+                waiver: w.clone(),
+                state: if w.expires.as_str() < today {
+                    WaiverState::Expired
+                } else {
+                    WaiverState::Active
+                },
+                matched: 0,
+            })
+            .collect();
+        for f in &mut self.findings {
+            let path = f.location.as_ref().map(|l| l.path.as_str());
+            for r in results
+                .iter_mut()
+                .filter(|r| r.waiver.covers(&f.check_id, path))
+            {
+                r.matched += 1;
+                if r.state == WaiverState::Active && f.waiver.is_none() {
+                    f.waiver = Some(r.waiver.clone());
+                }
+            }
         }
+        for p in &mut self.plugins {
+            for c in p.checks.iter_mut().filter(|c| c.status == Status::Failed) {
+                let open = self.findings.iter().any(|f| {
+                    f.plugin == p.id
+                        && f.check_id == c.id
+                        && f.severity >= Severity::Low
+                        && f.waiver.is_none()
+                });
+                if !open {
+                    c.status = Status::Waived;
+                    c.reason = Some("every failing finding is waived".into());
+                }
+            }
+        }
+        self.waivers = results;
+        self.summarize();
     }
 
     /// Mark each finding new or unchanged against a previous run, and list
@@ -477,6 +567,7 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
                         .unwrap_or_else(|| check.remediation.clone()),
                     references: check.references.clone(),
                     change: None,
+                    waiver: None,
                 });
             }
         }
@@ -520,12 +611,14 @@ fn control_results(plugins: &[PluginResult], findings: &[Finding]) -> Vec<Contro
                 .collect();
             let evaluated = checks
                 .iter()
-                .filter(|c| matches!(c.status, Status::Passed | Status::Failed))
+                .filter(|c| matches!(c.status, Status::Passed | Status::Failed | Status::Waived))
                 .count();
             let status = if checks.iter().any(|c| c.status == Status::Failed) {
                 Status::Failed
             } else if checks.iter().any(|c| c.status == Status::Error) {
                 Status::Error
+            } else if checks.iter().any(|c| c.status == Status::Waived) {
+                Status::Waived
             } else if evaluated > 0 {
                 Status::Passed
             } else {

@@ -262,3 +262,129 @@ fn reports_render_again_from_a_saved_run() {
         stderr(&run)
     );
 }
+
+#[test]
+fn waivers_mark_findings_and_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("aicomply.toml");
+    let waiver = |check: &str, path: &str, expires: &str| {
+        format!(
+            "[[waiver]]\ncheck = \"{check}\"\n{path}justification = \"accepted for {check}\"\nowner = \"ml-platform\"\nexpires = \"{expires}\"\n\n"
+        )
+    };
+    let mut text = String::from("version = 1\n\n");
+    text += &waiver(
+        "CONT-COMPOSE-PRIVILEGED",
+        "path = \"docker-compose.yml\"\n",
+        "2099-12-31",
+    );
+    text += &waiver("CONT-DAEMON-ICC", "path = \"etc/**\"\n", "2099-12-31");
+    text += &waiver(
+        "CONT-K8S-PRIVILEGED",
+        "path = \"k8s/*.yaml\"\n",
+        "2099-12-31",
+    );
+    text += &waiver("HOST-BACKUP-JOB", "", "2020-01-01");
+    text += &waiver(
+        "CONT-K8S-HOST-USERS",
+        "path = \"nowhere/*\"\n",
+        "2099-12-31",
+    );
+    std::fs::write(&policy, text).unwrap();
+    let out = dir.path().join("out");
+    let target = fixture("tricky");
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json,sarif,md,junit",
+    ]);
+    assert_eq!(code(&run), 1, "unwaived findings remain: {}", stderr(&run));
+    let report = read_json(&out.join("report.json"));
+    assert_valid(&report);
+    // Waived findings stay in the report, marked; the control they fail is waived.
+    let waived: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["waiver"].is_null())
+        .map(|f| f["check_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        waived,
+        vec![
+            "CONT-COMPOSE-PRIVILEGED",
+            "CONT-K8S-PRIVILEGED",
+            "CONT-DAEMON-ICC"
+        ]
+    );
+    assert_eq!(report["summary"]["findings"], 10);
+    assert_eq!(control_status(&report, "CONT-2"), "waived");
+    // The expired waiver no longer applies, and says so; the unused one is listed.
+    let state = |check: &str| {
+        report["waivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["check"] == check)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            state("HOST-BACKUP-JOB")["state"].as_str(),
+            state("HOST-BACKUP-JOB")["matched"].as_u64()
+        ),
+        (Some("expired"), Some(1))
+    );
+    assert_eq!(control_status(&report, "HOST-5"), "failed");
+    assert_eq!(state("CONT-K8S-HOST-USERS")["matched"], 0);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("(matches nothing)") && md.contains("(no longer applies)"),
+        "{md}"
+    );
+    // SARIF carries them as accepted suppressions.
+    let sarif = read_json(&out.join("report.sarif"));
+    let suppressed = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["suppressions"][0]["status"] == "accepted")
+        .count();
+    assert_eq!(suppressed, 3);
+
+    // A waiver without an owner, or with a non-date expiry, is a configuration error.
+    std::fs::write(&policy, "version = 1\n[[waiver]]\ncheck = \"X\"\njustification = \"j\"\nowner = \"\"\nexpires = \"2099-01-01\"\n").unwrap();
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("waiver for X"), "{}", stderr(&run));
+    std::fs::write(&policy, "version = 1\n[[waiver]]\ncheck = \"X\"\njustification = \"j\"\nowner = \"o\"\nexpires = \"next year\"\n").unwrap();
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("not a date"), "{}", stderr(&run));
+}

@@ -74,6 +74,7 @@ pub fn render(report: &Report) -> String {
                     "      <skipped message=\"not checked: {}\"/>\n",
                     xml(k.reason.as_deref().unwrap_or(""))
                 )),
+                Status::Waived => out.push_str("      <skipped message=\"waived: every failing finding is covered by a waiver\"/>\n"),
                 Status::Passed => {}
             }
             out.push_str("    </testcase>\n");

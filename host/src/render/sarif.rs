@@ -107,6 +107,13 @@ pub fn render(report: &Report) -> Value {
             if let Some(i) = index.get(&f.check_id) {
                 result["ruleIndex"] = json!(i);
             }
+            if let Some(w) = &f.waiver {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": format!("{} (owner {}, until {})", w.justification, w.owner, w.expires),
+                }]);
+            }
             if let Some(m) = member {
                 result["locations"][0]["logicalLocations"] =
                     json!([{ "name": m, "kind": "member" }]);
