@@ -58,6 +58,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
+/// GitHub refuses comments over 65,536 characters; stay under it with room
+/// for a bot's own text.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
 pub struct Renderer {
     env: Environment<'static>,
 }
@@ -97,9 +101,32 @@ impl Renderer {
                     .env
                     .get_template(name)
                     .map_err(|e| template_error(&e))?;
-                template
-                    .render(Value::from_serialize(inert(report)?))
-                    .map_err(|e| template_error(&e))
+                let mut context = inert(report)?;
+                context["omitted_findings"] = 0.into();
+                let text = template
+                    .render(Value::from_serialize(&context))
+                    .map_err(|e| template_error(&e))?;
+                if format != Format::Md || text.len() <= MARKDOWN_LIMIT {
+                    return Ok(text);
+                }
+                // Too long for a pull-request comment: keep the most severe
+                // findings that fit and say how many were left out.
+                let all = context["findings"].as_array().map_or(0, Vec::len);
+                let mut keep = all;
+                loop {
+                    keep /= 2;
+                    let mut cut = context.clone();
+                    if let Some(list) = cut["findings"].as_array_mut() {
+                        list.truncate(keep);
+                    }
+                    cut["omitted_findings"] = (all - keep).into();
+                    let text = template
+                        .render(Value::from_serialize(&cut))
+                        .map_err(|e| template_error(&e))?;
+                    if text.len() <= MARKDOWN_LIMIT || keep == 0 {
+                        return Ok(text);
+                    }
+                }
             }
         }
     }
