@@ -52,6 +52,8 @@ pub enum Command {
     Run(RunArgs),
     /// Render reports again from a saved report.json (no plugin runs).
     Report(ReportArgs),
+    /// Combine report.json files from many hosts into one fleet report.
+    Merge(MergeArgs),
     /// Inspect plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
@@ -67,6 +69,28 @@ pub struct ReportArgs {
     pub out: PathBuf,
     /// Report formats, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "html,md")]
+    pub format: Vec<Format>,
+    /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// report.json files, one per host; a file's name (without .json, or its
+    /// folder's name for report.json) is the host's label.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the combined reports.
+    #[arg(long, value_name = "DIR", default_value = "aicomply-report")]
+    pub out: PathBuf,
+    /// Report formats, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "html,md,json"
+    )]
     pub format: Vec<Format>,
     /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
@@ -207,7 +231,7 @@ pub fn main() -> i32 {
     };
     let jobs = match &cli.command {
         Command::Run(a) => a.jobs.unwrap_or_else(cores),
-        Command::Plugins(_) | Command::Report(_) => cores(),
+        Command::Plugins(_) | Command::Report(_) | Command::Merge(_) => cores(),
     }
     .max(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -225,6 +249,7 @@ pub fn main() -> i32 {
         match cli.command {
             Command::Run(args) => run_command(args, jobs).await,
             Command::Report(args) => report_command(args),
+            Command::Merge(args) => merge_command(args),
             Command::Plugins(PluginsCommand::List(sel)) => list_command(sel).await,
             Command::Plugins(PluginsCommand::Lock { selection, lock }) => {
                 lock_command(selection, lock).await
@@ -422,9 +447,43 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
 
 fn report_command(args: ReportArgs) -> anyhow::Result<i32> {
     let report = Report::read(&args.from)?;
-    let renderer = Renderer::new(args.templates.as_deref())?;
+    write_reports(&report, args.templates.as_deref(), &args.format, &args.out)
+}
+
+fn merge_command(args: MergeArgs) -> anyhow::Result<i32> {
+    let mut runs = Vec::new();
+    for path in &args.reports {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let label = if stem == "report" {
+            path.parent()
+                .and_then(|p| p.file_name())
+                .map_or(stem.clone(), |n| n.to_string_lossy().into_owned())
+        } else {
+            stem
+        };
+        if runs.iter().any(|(l, _): &(String, Report)| *l == label) {
+            anyhow::bail!(
+                "two reports are labelled {label:?}; give each host's report its own file or folder name"
+            );
+        }
+        runs.push((label, Report::read(path)?));
+    }
+    let merged = Report::merge(runs);
+    write_reports(&merged, args.templates.as_deref(), &args.format, &args.out)
+}
+
+fn write_reports(
+    report: &Report,
+    templates: Option<&std::path::Path>,
+    formats: &[Format],
+    out: &std::path::Path,
+) -> anyhow::Result<i32> {
+    let renderer = Renderer::new(templates)?;
     let mut code = EXIT_OK;
-    for (format, result) in renderer.write_all(&report, &args.format, &args.out) {
+    for (format, result) in renderer.write_all(report, formats, out) {
         match result {
             Ok(path) => eprintln!("{}", path.display()),
             Err(e) => {

@@ -10,6 +10,8 @@
 //!   errored; else *passed* if at least one was evaluated (the report shows
 //!   how many of how many); else *not checked*.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::baseline;
@@ -197,10 +199,16 @@ pub struct ControlResult {
     pub checks_evaluated: usize,
     pub findings: usize,
     pub reason: Option<String>,
+    /// In a merged fleet report: this control's status on each host.
+    #[serde(default)]
+    pub hosts: BTreeMap<String, Status>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PluginResult {
+    /// In a merged fleet report: the host this plugin ran on.
+    #[serde(default)]
+    pub host: Option<String>,
     pub id: String,
     pub name: String,
     pub version: String,
@@ -263,6 +271,9 @@ pub struct Finding {
     /// The waiver that covers this finding, if one does.
     #[serde(default)]
     pub waiver: Option<crate::policy::Waiver>,
+    /// In a merged fleet report: the host it was found on.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 impl Finding {
@@ -482,6 +493,69 @@ impl Report {
         });
     }
 
+    /// Combine runs from many hosts into one report: every finding and
+    /// plugin is labelled with its host, each control's status is kept per
+    /// host, and the fleet status of a control is its worst host status.
+    pub fn merge(runs: Vec<(String, Report)>) -> Report {
+        let mut plugins = Vec::new();
+        let mut findings = Vec::new();
+        let mut per_host: Vec<(String, Vec<ControlResult>)> = Vec::new();
+        let (mut started, mut finished) = (String::new(), String::new());
+        for (host, r) in runs {
+            if started.is_empty() || r.run.started_at < started {
+                started = r.run.started_at.clone();
+            }
+            if r.run.finished_at > finished {
+                finished = r.run.finished_at.clone();
+            }
+            plugins.extend(r.plugins.into_iter().map(|mut p| {
+                p.host = Some(host.clone());
+                p
+            }));
+            findings.extend(r.findings.into_iter().map(|mut f| {
+                f.host = Some(host.clone());
+                f
+            }));
+            per_host.push((host, r.controls));
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.control.cmp(&b.control))
+                .then_with(|| a.host.cmp(&b.host))
+        });
+        let hosts = per_host.len();
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION.into(),
+            tool: Tool {
+                name: "aicomply".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            run: RunInfo {
+                target: format!("fleet of {hosts} hosts"),
+                started_at: started,
+                finished_at: finished,
+                duration_ms: 0,
+            },
+            summary: Summary::default(),
+            domains: Vec::new(),
+            controls: Vec::new(),
+            plugins,
+            findings,
+            baseline: None,
+            waivers: Vec::new(),
+        };
+        report.summarize();
+        for c in &mut report.controls {
+            for (host, controls) in &per_host {
+                if let Some(hc) = controls.iter().find(|h| h.id == c.id) {
+                    c.hosts.insert(host.clone(), hc.status);
+                }
+            }
+        }
+        report
+    }
+
     /// The highest severity among the findings, if any.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
@@ -568,12 +642,14 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
                     references: check.references.clone(),
                     change: None,
                     waiver: None,
+                    host: None,
                 });
             }
         }
     }
 
     let plugin = PluginResult {
+        host: None,
         id,
         name: d
             .as_ref()
@@ -646,6 +722,7 @@ fn control_results(plugins: &[PluginResult], findings: &[Finding]) -> Vec<Contro
                 checks_evaluated: evaluated,
                 findings: findings.iter().filter(|f| f.control == control.id).count(),
                 reason,
+                hosts: BTreeMap::new(),
             }
         })
         .collect()

@@ -395,3 +395,79 @@ fn waivers_mark_findings_and_expire() {
     assert_eq!(code(&run), 2);
     assert!(stderr(&run).contains("not a date"), "{}", stderr(&run));
 }
+
+#[test]
+fn merge_combines_hosts_into_one_fleet_report() {
+    let dir = tempfile::tempdir().unwrap();
+    for (host, fixture_name) in [("gpu-01", "example-ai-service"), ("gpu-02", "hardened")] {
+        let target = fixture(fixture_name);
+        let out = dir.path().join("hosts").join(host);
+        let run = aicomply(&[
+            "run",
+            "-q",
+            "--target",
+            target.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ]);
+        assert_eq!(code(&run), 0, "{}", stderr(&run));
+    }
+    let a = dir.path().join("hosts/gpu-01/report.json");
+    let b = dir.path().join("hosts/gpu-02/report.json");
+    let out = dir.path().join("fleet");
+    let run = aicomply(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json,md,html",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let fleet = read_json(&out.join("report.json"));
+    assert_valid(&fleet);
+    let one = read_json(&a);
+    let two = read_json(&b);
+    let count = |r: &serde_json::Value| r["findings"].as_array().unwrap().len();
+    assert_eq!(count(&fleet), count(&one) + count(&two));
+    let host4 = fleet["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "HOST-4")
+        .unwrap();
+    assert_eq!(
+        host4["status"], "failed",
+        "the fleet status is the worst host's"
+    );
+    assert_eq!(host4["hosts"]["gpu-01"], "failed");
+    assert_eq!(host4["hosts"]["gpu-02"], "passed");
+    assert!(
+        fleet["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["host"] == "gpu-01" || f["host"] == "gpu-02")
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| Control | Title | Status | gpu-01 | gpu-02 |"),
+        "{}",
+        &md[..md.len().min(1500)]
+    );
+    // Two reports with the same label are refused.
+    let run = aicomply(&[
+        "merge",
+        a.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("gpu-01"), "{}", stderr(&run));
+}
