@@ -516,3 +516,46 @@ fn sarif_and_junit_come_from_the_same_report() {
         junit.matches("</testcase>").count()
     );
 }
+
+#[test]
+fn our_own_deployment_examples_pass_our_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let target = dir.path().join("target");
+    std::fs::create_dir_all(target.join(".github/workflows")).unwrap();
+    std::fs::copy(
+        deploy.join("kubernetes-cronjob.yaml"),
+        target.join("kubernetes-cronjob.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        deploy.join("github-actions.yml"),
+        target.join(".github/workflows/aicomply.yml"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(finding_keys(&report), vec![]);
+    let container = plugin(&report, "container");
+    let evaluated = container["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "passed")
+        .count();
+    assert!(
+        evaluated >= 11,
+        "the Kubernetes and CI checks ran: {evaluated}"
+    );
+}
