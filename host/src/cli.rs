@@ -373,6 +373,7 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10]
         .to_string();
     report.apply_waivers(&options.policy.waivers, &today);
+    report.apply_suppressions(&options.target);
     if let (Some(previous), Some(path)) = (&previous, &args.baseline) {
         report.compare(previous, path.display().to_string());
     }
@@ -399,9 +400,9 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     }
 
     // With --fail-on-new only findings new since the baseline count.
-    // Waived findings never fail the run.
+    // Waived and suppressed findings never fail the run.
     let counts = |f: &&crate::report::Finding| {
-        f.waiver.is_none() && (!args.fail_on_new || f.change == Some(crate::report::Change::New))
+        !f.accepted() && (!args.fail_on_new || f.change == Some(crate::report::Change::New))
     };
     let at_or_above = args.fail_on.threshold().map_or(0, |t| {
         report

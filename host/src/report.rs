@@ -62,6 +62,17 @@ pub struct Report {
     /// The policy's waivers, each with its state and what it matched.
     #[serde(default)]
     pub waivers: Vec<WaiverResult>,
+    /// Inline `aicomply:ignore` comments found at findings; one without a
+    /// reason is listed but not applied.
+    #[serde(default)]
+    pub suppressions: Vec<SuppressionResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuppressionResult {
+    #[serde(flatten)]
+    pub suppression: Suppression,
+    pub applied: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -274,9 +285,26 @@ pub struct Finding {
     /// In a merged fleet report: the host it was found on.
     #[serde(default)]
     pub host: Option<String>,
+    /// An `aicomply:ignore` comment at the finding's line (or the line above).
+    #[serde(default)]
+    pub suppression: Option<Suppression>,
+}
+
+/// An inline suppression: `aicomply:ignore CHECK-ID reason` in a comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub check: String,
+    pub reason: String,
+    pub path: String,
+    pub line: u32,
 }
 
 impl Finding {
+    /// Waived by the policy or suppressed inline: shown, but not failing.
+    pub fn accepted(&self) -> bool {
+        self.waiver.is_some() || self.suppression.is_some()
+    }
+
     /// Identifies a finding across runs: check, root, file, archive member
     /// and evidence (or message). Lines are left out, so a finding that moves
     /// in its file keeps its identity.
@@ -365,6 +393,7 @@ impl Report {
             findings,
             baseline: None,
             waivers: Vec::new(),
+            suppressions: Vec::new(),
         };
         report.summarize();
         report
@@ -408,7 +437,7 @@ impl Report {
             plugins_ok: self.plugins.len() - plugins_error,
             plugins_error,
             incomplete: plugins_error > 0,
-            waived: self.findings.iter().filter(|f| f.waiver.is_some()).count(),
+            waived: self.findings.iter().filter(|f| f.accepted()).count(),
         };
         self.controls = controls;
         self.domains = domains;
@@ -443,22 +472,98 @@ impl Report {
                 }
             }
         }
+        self.waivers = results;
+        self.settle();
+    }
+
+    /// A check whose failing findings are all waived or suppressed is
+    /// *waived*; then the controls and counts follow.
+    fn settle(&mut self) {
         for p in &mut self.plugins {
             for c in p.checks.iter_mut().filter(|c| c.status == Status::Failed) {
                 let open = self.findings.iter().any(|f| {
                     f.plugin == p.id
                         && f.check_id == c.id
                         && f.severity >= Severity::Low
-                        && f.waiver.is_none()
+                        && !f.accepted()
                 });
                 if !open {
                     c.status = Status::Waived;
-                    c.reason = Some("every failing finding is waived".into());
+                    c.reason = Some("every failing finding is waived or suppressed".into());
                 }
             }
         }
-        self.waivers = results;
         self.summarize();
+    }
+
+    /// Honour `aicomply:ignore CHECK-ID reason` comments in the scanned
+    /// files, on a finding's line or the line above it. A suppression must
+    /// name the check and give a reason; one without a reason is listed and
+    /// ignored. Only files of the scan target are read.
+    pub fn apply_suppressions(&mut self, target: &std::path::Path) {
+        let mut files: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+        let mut found: Vec<SuppressionResult> = Vec::new();
+        for f in &mut self.findings {
+            let Some(loc) = &f.location else { continue };
+            let (Some(line), None, "target") = (loc.line, &loc.member, loc.root.as_str()) else {
+                continue;
+            };
+            let lines = files.entry(loc.path.clone()).or_insert_with(|| {
+                // Stay inside the target: no absolute or climbing paths.
+                if loc.path.starts_with('/') || loc.path.split('/').any(|c| c == "..") {
+                    return None;
+                }
+                std::fs::read(target.join(&loc.path)).ok().map(|b| {
+                    String::from_utf8_lossy(&b)
+                        .lines()
+                        .map(String::from)
+                        .collect()
+                })
+            });
+            let Some(lines) = lines else { continue };
+            for n in [line, line.saturating_sub(1)] {
+                let Some(text) = n.checked_sub(1).and_then(|i| lines.get(i as usize)) else {
+                    continue;
+                };
+                let Some(pos) = text.find("aicomply:ignore") else {
+                    continue;
+                };
+                let mut words = text[pos + "aicomply:ignore".len()..]
+                    .trim()
+                    .splitn(2, char::is_whitespace);
+                let check = words.next().unwrap_or("").to_string();
+                if check != f.check_id {
+                    continue;
+                }
+                // A reason, without the closing marks of block comments.
+                let reason = words
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_end_matches(['-', '>', '*', '/'])
+                    .trim()
+                    .to_string();
+                let s = Suppression {
+                    check,
+                    reason: reason.clone(),
+                    path: loc.path.clone(),
+                    line: n,
+                };
+                let applied = !reason.is_empty();
+                if applied && f.suppression.is_none() {
+                    f.suppression = Some(s.clone());
+                }
+                if !found.iter().any(|r| r.suppression == s) {
+                    found.push(SuppressionResult {
+                        suppression: s,
+                        applied,
+                    });
+                }
+                break;
+            }
+        }
+        self.suppressions = found;
+        self.settle();
     }
 
     /// Mark each finding new or unchanged against a previous run, and list
@@ -544,6 +649,7 @@ impl Report {
             findings,
             baseline: None,
             waivers: Vec::new(),
+            suppressions: Vec::new(),
         };
         report.summarize();
         for c in &mut report.controls {
@@ -643,6 +749,7 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
                     change: None,
                     waiver: None,
                     host: None,
+                    suppression: None,
                 });
             }
         }

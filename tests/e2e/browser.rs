@@ -93,8 +93,14 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
         assert!(dom.contains(text), "the rendered page lacks {text}");
     }
     // Filters work without scripts: radio inputs and classes CSS selects on.
-    assert!(dom.contains("id=\"fs-critical\"") && dom.contains("class=\"finding sev-critical dom-container\""));
-    assert!(dom.contains("<svg class=\"chart\""), "the severity chart is inline SVG");
+    assert!(
+        dom.contains("id=\"fs-critical\"")
+            && dom.contains("class=\"finding sev-critical dom-container\"")
+    );
+    assert!(
+        dom.contains("<svg class=\"chart\""),
+        "the severity chart is inline SVG"
+    );
     // The hostile plugin's markup is text in the DOM, never elements.
     assert!(!dom.contains("<script"), "a script element reached the DOM");
     assert!(!dom.contains("<img"), "an image element reached the DOM");

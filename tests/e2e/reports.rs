@@ -471,3 +471,74 @@ fn merge_combines_hosts_into_one_fleet_report() {
     assert_eq!(code(&run), 2);
     assert!(stderr(&run).contains("gpu-01"), "{}", stderr(&run));
 }
+
+#[test]
+fn inline_suppressions_need_a_reason_and_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target");
+    copy_tree(&fixture("tricky"), &target);
+    // On the line above a finding, with a reason: applied.
+    std::fs::write(
+        target.join("etc/ssh/sshd_config.d/00-first.conf"),
+        "# aicomply:ignore HOST-SSH-ROOT-LOGIN the break-glass console logs in as root\r\npermitrootlogin=yes\r\n",
+    )
+    .unwrap();
+    // On the finding's own line, without a reason: listed, not applied.
+    let compose = std::fs::read_to_string(target.join("docker-compose.yml")).unwrap();
+    std::fs::write(
+        target.join("docker-compose.yml"),
+        compose.replace(
+            "  privileged: true",
+            "  privileged: true  # aicomply:ignore CONT-COMPOSE-PRIVILEGED",
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json,md,sarif",
+    ]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let report = read_json(&out.join("report.json"));
+    assert_valid(&report);
+    let finding = |check: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == check)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        finding("HOST-SSH-ROOT-LOGIN")["suppression"]["reason"],
+        "the break-glass console logs in as root"
+    );
+    assert!(finding("CONT-COMPOSE-PRIVILEGED")["suppression"].is_null());
+    let listed = report["suppressions"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .any(|s| s["check"] == "CONT-COMPOSE-PRIVILEGED" && s["applied"] == false)
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("**not applied** (a suppression needs a reason)"),
+        "{md}"
+    );
+    let sarif = read_json(&out.join("report.sarif"));
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["suppressions"][0]["kind"] == "inSource")
+    );
+}

@@ -114,6 +114,13 @@ pub fn render(report: &Report) -> Value {
                     "justification": format!("{} (owner {}, until {})", w.justification, w.owner, w.expires),
                 }]);
             }
+            if let Some(sup) = &f.suppression {
+                result["suppressions"] = json!([{
+                    "kind": "inSource",
+                    "status": "accepted",
+                    "justification": sup.reason,
+                }]);
+            }
             if let Some(m) = member {
                 result["locations"][0]["logicalLocations"] =
                     json!([{ "name": m, "kind": "member" }]);
