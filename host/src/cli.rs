@@ -1,7 +1,9 @@
 //! The command line: `aicomply run` and `aicomply plugins list`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -212,8 +214,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Print nothing but errors.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print a line per plugin loaded and finished (also when not on a terminal).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 fn cores() -> usize {
@@ -310,36 +315,61 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     };
 
     let quiet = args.quiet;
-    let progress: ProgressFn = Arc::new(move |event| {
-        if quiet {
-            return;
-        }
-        match event {
-            Progress::Loaded { source, cached } => eprintln!(
-                "{} {}{}",
-                style.dim("loaded  "),
-                terminal::sanitize(&source.to_string()),
-                if cached { "" } else { " (compiled)" }
-            ),
-            Progress::Finished { id, error: None } => {
-                eprintln!("{} {}", style.green("done    "), terminal::sanitize(id))
+    // On a terminal: one live status line. With --verbose: a line per
+    // event. Otherwise (CI logs, pipes): nothing until the summary.
+    let live = !quiet && !args.verbose && std::io::stderr().is_terminal();
+    let verbose = args.verbose;
+    let total = Arc::new(AtomicUsize::new(0));
+    let finished = Arc::new(AtomicUsize::new(0));
+    let progress: ProgressFn = {
+        let (total, finished) = (total.clone(), finished.clone());
+        Arc::new(move |event| {
+            if let Progress::Finished { .. } = event {
+                finished.fetch_add(1, Ordering::Relaxed);
             }
-            Progress::Finished { id, error: Some(e) } => {
-                eprintln!(
+            if live {
+                let what = match &event {
+                    Progress::Loaded { source, .. } => format!("loaded {}", source),
+                    Progress::Finished { id, .. } => format!("finished {id}"),
+                };
+                eprint!(
+                    "\r\x1b[2K{} {} of {} plugins done · {}",
+                    style.dim("aicomply"),
+                    finished.load(Ordering::Relaxed),
+                    total.load(Ordering::Relaxed),
+                    terminal::sanitize(&what)
+                );
+                return;
+            }
+            if !verbose {
+                return;
+            }
+            match event {
+                Progress::Loaded { source, cached } => eprintln!(
+                    "{} {}{}",
+                    style.dim("loaded  "),
+                    terminal::sanitize(&source.to_string()),
+                    if cached { "" } else { " (compiled)" }
+                ),
+                Progress::Finished { id, error: None } => {
+                    eprintln!("{} {}", style.green("done    "), terminal::sanitize(id))
+                }
+                Progress::Finished { id, error: Some(e) } => eprintln!(
                     "{} {}: {}",
                     style.red("error   "),
                     terminal::sanitize(id),
                     terminal::sanitize(e)
-                )
+                ),
             }
-        }
-    });
+        })
+    };
 
     let loader = Loader::new(options.cache_dir.clone())?;
     if let Some(w) = &loader.cache.warning {
         eprintln!("warning: {}", terminal::sanitize(w));
     }
     let discovered = plugin::discover(options.plugins_dir.as_deref(), options.embedded)?;
+    total.store(discovered.0.len() + discovered.1.len(), Ordering::Relaxed);
     if discovered.0.is_empty() && discovered.1.is_empty() {
         anyhow::bail!(
             "no plugins to run (--no-embedded without --plugins, or an empty plugin directory)"
@@ -380,6 +410,9 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
 
     let written = renderer.write_all(&report, &args.format, &args.out);
     let mut render_failed = false;
+    if live {
+        eprint!("\r\x1b[2K");
+    }
     if !quiet {
         eprintln!();
         eprint!("{}", terminal::summary(&report, style));

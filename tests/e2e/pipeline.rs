@@ -171,6 +171,46 @@ fn fail_on_threshold_decides_exit_code() {
 }
 
 #[test]
+fn progress_lines_only_with_verbose_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = fixture("hardened");
+    let out = dir.path().join("out");
+    let plain = stderr(&aicomply(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(
+        !plain.contains("loaded ") && !plain.contains('\r'),
+        "no progress in a log: {plain}"
+    );
+    assert!(plain.contains("Result: PASS"), "{plain}");
+    let verbose = stderr(&aicomply(&[
+        "run",
+        "-v",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(
+        verbose.contains("loaded   embedded:host") && verbose.contains("done     code"),
+        "{verbose}"
+    );
+    let quiet = stderr(&aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(quiet.is_empty(), "{quiet}");
+}
+
+#[test]
 fn usage_errors_exit_2_with_a_clear_message() {
     let run = aicomply(&["run", "--target", "/definitely/not/here"]);
     assert_eq!(code(&run), 2);
@@ -273,6 +313,7 @@ fn second_run_loads_compiled_components_from_the_cache() {
     let out = dir.path().join("out");
     let args = [
         "run",
+        "--verbose",
         "--target",
         target.to_str().unwrap(),
         "--out",
