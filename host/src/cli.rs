@@ -16,7 +16,7 @@ use crate::plugin::lock::{
 use crate::plugin::validate::OutputLimits;
 use crate::plugin::{self, LoadError, PluginFile, Source};
 use crate::policy::Policy;
-use crate::render::{Format, Renderer};
+use crate::render::{OutputSpec, Renderer, check_outputs};
 use crate::report::Report;
 use crate::run::{self, Loader, Progress, ProgressFn, RunOptions};
 use crate::sandbox::Limits;
@@ -69,9 +69,9 @@ pub struct ReportArgs {
     /// Where to write the reports.
     #[arg(long, value_name = "DIR", default_value = "aicomply-report")]
     pub out: PathBuf,
-    /// Report formats, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "html,md")]
-    pub format: Vec<Format>,
+    /// Report formats, comma-separated; `FORMAT:-` writes one to standard output, `FORMAT:FILE` to its own file.
+    #[arg(long, value_delimiter = ',', default_value = "html,md")]
+    pub format: Vec<OutputSpec>,
     /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -86,14 +86,9 @@ pub struct MergeArgs {
     /// Where to write the combined reports.
     #[arg(long, value_name = "DIR", default_value = "aicomply-report")]
     pub out: PathBuf,
-    /// Report formats, comma-separated.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "html,md,json"
-    )]
-    pub format: Vec<Format>,
+    /// Report formats, comma-separated; `FORMAT:-` writes one to standard output, `FORMAT:FILE` to its own file.
+    #[arg(long, value_delimiter = ',', default_value = "html,md,json")]
+    pub format: Vec<OutputSpec>,
     /// Use report.html.j2 / report.md.j2 from this directory instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -172,14 +167,9 @@ pub struct RunArgs {
     /// Where to write the reports.
     #[arg(long, value_name = "DIR", default_value = "aicomply-report")]
     pub out: PathBuf,
-    /// Report formats, comma-separated.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "html,md,json"
-    )]
-    pub format: Vec<Format>,
+    /// Report formats, comma-separated; `FORMAT:-` writes one to standard output, `FORMAT:FILE` to its own file.
+    #[arg(long, value_delimiter = ',', default_value = "html,md,json")]
+    pub format: Vec<OutputSpec>,
     /// Exit 1 when a finding is at or above this severity (`low`: when any control fails).
     #[arg(long, value_enum, default_value = "low")]
     pub fail_on: FailOn,
@@ -299,6 +289,7 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     let policy = load_policy(&args.selection)?;
     // Templates are checked before anything runs, so a broken one costs
     // seconds, not a whole scan.
+    check_outputs(&args.format).map_err(|e| anyhow::anyhow!(e))?;
     let renderer = Renderer::new(args.templates.as_deref())?;
     // A bad baseline is a configuration error found before any plugin runs.
     let previous = args.baseline.as_deref().map(Report::read).transpose()?;
@@ -420,7 +411,7 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     }
     for (format, result) in &written {
         match result {
-            Ok(path) if !quiet => eprintln!("  {}", path.display()),
+            Ok(path) if !quiet => eprintln!("  {path}"),
             Ok(_) => {}
             Err(e) => {
                 render_failed = true;
@@ -512,14 +503,15 @@ fn merge_command(args: MergeArgs) -> anyhow::Result<i32> {
 fn write_reports(
     report: &Report,
     templates: Option<&std::path::Path>,
-    formats: &[Format],
+    formats: &[OutputSpec],
     out: &std::path::Path,
 ) -> anyhow::Result<i32> {
+    check_outputs(formats).map_err(|e| anyhow::anyhow!(e))?;
     let renderer = Renderer::new(templates)?;
     let mut code = EXIT_OK;
     for (format, result) in renderer.write_all(report, formats, out) {
         match result {
-            Ok(path) => eprintln!("{}", path.display()),
+            Ok(path) => eprintln!("{path}"),
             Err(e) => {
                 code = EXIT_USAGE;
                 eprintln!(

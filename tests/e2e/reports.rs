@@ -542,3 +542,43 @@ fn inline_suppressions_need_a_reason_and_are_listed() {
             .any(|r| r["suppressions"][0]["kind"] == "inSource")
     );
 }
+
+#[test]
+fn formats_go_to_stdout_and_files_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = fixture("tricky");
+    let out = dir.path().join("out");
+    let comment = dir.path().join("pr/comment.md");
+    let formats = format!("sarif:-,json,md:{}", comment.display());
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        &formats,
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&run.stdout).expect("stdout is exactly the SARIF document");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(
+        out.join("report.json").exists() && comment.exists() && !out.join("report.md").exists()
+    );
+    let run = aicomply(&[
+        "run",
+        "-q",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json:-,md:-",
+    ]);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("only one --format can go to standard output"));
+}

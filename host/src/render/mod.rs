@@ -131,36 +131,107 @@ impl Renderer {
         }
     }
 
-    /// Render and write each format; one failing format does not stop the
-    /// others. Returns the path written or the error, per format.
+    /// Render and write each requested output; one failing output does not
+    /// stop the others. Returns where each went (a path, or `stdout`) or
+    /// the error.
     pub fn write_all(
         &self,
         report: &Report,
-        formats: &[Format],
+        outputs: &[OutputSpec],
         out_dir: &Path,
-    ) -> Vec<(Format, Result<PathBuf, String>)> {
-        if let Err(e) = std::fs::create_dir_all(out_dir) {
-            let msg = format!(
-                "cannot create the output directory {}: {e}",
-                out_dir.display()
-            );
-            return formats.iter().map(|f| (*f, Err(msg.clone()))).collect();
-        }
-        formats
+    ) -> Vec<(Format, Result<String, String>)> {
+        let needs_dir = outputs.iter().any(|o| o.dest == Dest::Default);
+        let dir_error = if needs_dir {
+            std::fs::create_dir_all(out_dir).err().map(|e| {
+                format!(
+                    "cannot create the output directory {}: {e}",
+                    out_dir.display()
+                )
+            })
+        } else {
+            None
+        };
+        outputs
             .iter()
-            .map(|&format| {
-                let path = out_dir.join(format.file_name());
+            .map(|o| {
                 let result = self
-                    .render(format, report)
-                    .and_then(|text| {
-                        std::fs::write(&path, text)
-                            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-                    })
-                    .map(|()| path);
-                (format, result)
+                    .render(o.format, report)
+                    .and_then(|text| match &o.dest {
+                        Dest::Stdout => {
+                            use std::io::Write;
+                            let mut out = std::io::stdout().lock();
+                            out.write_all(text.as_bytes())
+                                .and_then(|()| out.flush())
+                                .map_err(|e| format!("cannot write to stdout: {e}"))?;
+                            Ok("stdout".to_string())
+                        }
+                        Dest::File(path) => write_file(path, &text),
+                        Dest::Default => match &dir_error {
+                            Some(e) => Err(e.clone()),
+                            None => write_file(&out_dir.join(o.format.file_name()), &text),
+                        },
+                    });
+                (o.format, result)
             })
             .collect()
     }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<String, String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.display().to_string())
+}
+
+/// Where one output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// `report.<ext>` in the output directory.
+    Default,
+    Stdout,
+    File(PathBuf),
+}
+
+/// A `--format` value: `json`, `sarif:-` (standard output) or
+/// `md:comment.md` (a file of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    pub dest: Dest,
+}
+
+impl std::str::FromStr for OutputSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use clap::ValueEnum;
+        let (name, dest) = match s.split_once(':') {
+            None => (s, Dest::Default),
+            Some((n, "-")) => (n, Dest::Stdout),
+            Some((n, "")) => {
+                return Err(format!(
+                    "{n}: an empty destination (use {n}:- for standard output)"
+                ));
+            }
+            Some((n, path)) => (n, Dest::File(PathBuf::from(path))),
+        };
+        let format = Format::from_str(name, true).map_err(|_| {
+            format!(
+                "unknown format {name:?} (html, md, json, sarif, junit; add :- for stdout or :FILE)"
+            )
+        })?;
+        Ok(OutputSpec { format, dest })
+    }
+}
+
+/// At most one output may go to standard output.
+pub fn check_outputs(outputs: &[OutputSpec]) -> Result<(), String> {
+    if outputs.iter().filter(|o| o.dest == Dest::Stdout).count() > 1 {
+        return Err("only one --format can go to standard output (:-)".into());
+    }
+    Ok(())
 }
 
 /// The report as templates see it: every string with control characters
