@@ -399,7 +399,11 @@ fn waivers_mark_findings_and_expire() {
 #[test]
 fn merge_combines_hosts_into_one_fleet_report() {
     let dir = tempfile::tempdir().unwrap();
-    for (host, fixture_name) in [("gpu-01", "example-ai-service"), ("gpu-02", "hardened")] {
+    for (host, fixture_name) in [
+        ("gpu-01", "example-ai-service"),
+        ("gpu-02", "hardened"),
+        ("gpu-03", "tricky"),
+    ] {
         let target = fixture(fixture_name);
         let out = dir.path().join("hosts").join(host);
         let run = aicomply(&[
@@ -418,11 +422,13 @@ fn merge_combines_hosts_into_one_fleet_report() {
     }
     let a = dir.path().join("hosts/gpu-01/report.json");
     let b = dir.path().join("hosts/gpu-02/report.json");
+    let c = dir.path().join("hosts/gpu-03/report.json");
     let out = dir.path().join("fleet");
     let run = aicomply(&[
         "merge",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
+        c.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--format",
@@ -433,8 +439,9 @@ fn merge_combines_hosts_into_one_fleet_report() {
     assert_valid(&fleet);
     let one = read_json(&a);
     let two = read_json(&b);
+    let three = read_json(&c);
     let count = |r: &serde_json::Value| r["findings"].as_array().unwrap().len();
-    assert_eq!(count(&fleet), count(&one) + count(&two));
+    assert_eq!(count(&fleet), count(&one) + count(&two) + count(&three));
     let host4 = fleet["controls"]
         .as_array()
         .unwrap()
@@ -447,16 +454,17 @@ fn merge_combines_hosts_into_one_fleet_report() {
     );
     assert_eq!(host4["hosts"]["gpu-01"], "failed");
     assert_eq!(host4["hosts"]["gpu-02"], "passed");
+    assert_eq!(host4["hosts"].as_object().unwrap().len(), 3, "three hosts");
     assert!(
         fleet["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["host"] == "gpu-01" || f["host"] == "gpu-02")
+            .all(|f| ["gpu-01", "gpu-02", "gpu-03"].contains(&f["host"].as_str().unwrap()))
     );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        md.contains("| Control | Title | Status | gpu-01 | gpu-02 |"),
+        md.contains("| Control | Title | Status | gpu-01 | gpu-02 | gpu-03 |"),
         "{}",
         &md[..md.len().min(1500)]
     );

@@ -6,7 +6,7 @@ use aicomply_sdk::{Check, Context, Location, Plugin, PluginInfo, Scan, Severity}
 
 struct EscapeText;
 
-const NASTY: &str = "\x1b]0;pwned\x07\x1b[2J<script>alert('xss')</script><img src=x onerror=alert(1)>\u{202e}|[link](javascript:alert(1))";
+const NASTY: &str = "\x1b]0;pwned\x07\x1b[2J<script>alert('xss')</script><img src=x onerror=alert(1)>\u{202e}|[link](javascript:alert(1)) {{ 7*7 }}{% if true %}tpl{% endif %}";
 
 impl Plugin for EscapeText {
     fn info() -> PluginInfo {
