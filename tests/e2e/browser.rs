@@ -108,4 +108,39 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
         dom.contains("&lt;script&gt;alert('xss')&lt;/script&gt;"),
         "the markup is shown as text"
     );
+
+    // A screenshot for people to look at.
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
+    let _ = std::fs::remove_file(&shot);
+    let run = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,2000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile2").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 10_000,
+        "a screenshot at {} ({size} bytes)",
+        shot.display()
+    );
 }

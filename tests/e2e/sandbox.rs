@@ -343,6 +343,15 @@ fn escape_sequences_and_markup_are_neutralised_everywhere() {
         html.contains("&lt;script&gt;alert"),
         "the HTML shows the text escaped"
     );
+    // Template syntax in plugin text is text, never evaluated.
+    assert!(
+        html.contains("{{ 7*7 }}{% if true %}tpl{% endif %}"),
+        "HTML evaluated plugin text"
+    );
+    assert!(
+        md.contains("{{ 7&#42;7 }}{% if true %}tpl{% endif %}"),
+        "Markdown evaluated plugin text"
+    );
     // JSON keeps the exact text, escaped by JSON itself.
     let json = std::fs::read_to_string(out.join("report.json")).unwrap();
     assert!(json.contains("\\u001b]0;pwned") && !json.contains('\x1b'));
