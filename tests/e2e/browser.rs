@@ -9,6 +9,19 @@ use std::process::Command;
 
 use crate::support::*;
 
+/// Headless, no first-run work and no background network (this machine's
+/// network is closed; Chromium would otherwise retry in the background).
+const HEADLESS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 fn chromium() -> Option<String> {
     for candidate in ["chromium", "chromium-browser", "google-chrome"] {
         if Command::new(candidate)
@@ -29,16 +42,7 @@ fn chromium() -> Option<String> {
 /// The DOM after Chromium loaded the page.
 fn dump_dom(browser: &str, html: &std::path::Path, profile: &std::path::Path) -> String {
     let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
+        .args(HEADLESS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", html.display()))
@@ -113,17 +117,8 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
     let _ = std::fs::remove_file(&shot);
     let run = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1280,2000",
-        ])
+        .args(HEADLESS)
+        .arg("--window-size=1280,2000")
         .arg(format!(
             "--user-data-dir={}",
             dir.path().join("profile2").display()

@@ -98,6 +98,21 @@ mod corpus {
     ];
 
     #[test]
+    fn a_model_too_large_to_read_is_reported_not_skipped() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models");
+        let config = scanner::Config {
+            max_in_memory: 16,
+            ..scanner::Config::default()
+        };
+        let mut scan = Scan::new(checks::catalogue());
+        assert!(
+            scanner::Scanner::new(&mut scan, &config)
+                .scan_file(dir.join("benign/onnx_local_data.onnx"), "m.onnx")
+        );
+        assert_eq!(scan.findings()[0].check_id, checks::MODEL_INCOMPLETE);
+    }
+
+    #[test]
     fn corpus_verdicts() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models");
         let expected: serde_json::Value =

@@ -1066,9 +1066,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn saved_model(&mut self, source: &Source, len: u64, place: &Place) {
-        let bytes = match self.read_file(source, len) {
-            Some(b) => b,
-            None => return,
+        let Some(bytes) = self.read_file(source, len, place) else {
+            return;
         };
         match protobuf::saved_model_ops(&bytes) {
             Err(e) => self.finding(
@@ -1106,9 +1105,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn onnx(&mut self, source: &Source, len: u64, place: &Place) {
-        let bytes = match self.read_file(source, len) {
-            Some(b) => b,
-            None => return,
+        let Some(bytes) = self.read_file(source, len, place) else {
+            return;
         };
         match protobuf::onnx_external_locations(&bytes) {
             Err(e) => self.finding(
@@ -1133,14 +1131,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn read_file(&mut self, source: &Source, len: u64) -> Option<Vec<u8>> {
+    /// A whole (protobuf) model file, or `None` after saying why it was
+    /// not scanned: a skipped file is never silently clean.
+    fn read_file(&mut self, source: &Source, len: u64, place: &Place) -> Option<Vec<u8>> {
         if len > self.config.max_in_memory {
+            let msg = format!(
+                "{len} bytes is over the {}-byte limit for reading a model whole; not scanned",
+                self.config.max_in_memory
+            );
+            self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
             return None;
         }
         let mut v = Vec::new();
         match source.open().and_then(|mut r| r.read_to_end(&mut v)) {
             Ok(_) => Some(v),
-            Err(_) => None,
+            Err(e) => {
+                self.scan
+                    .diagnostic(place.location(), format!("not read: {e}"));
+                None
+            }
         }
     }
 }
