@@ -1066,67 +1066,75 @@ impl<'a> Scanner<'a> {
     }
 
     fn saved_model(&mut self, source: &Source, len: u64, place: &Place) {
-        let Some(bytes) = self.read_file(source, len, place) else {
+        let Some(ops) =
+            self.read_parsed(source, len, place, "SavedModel", protobuf::saved_model_ops)
+        else {
             return;
         };
-        match protobuf::saved_model_ops(&bytes) {
-            Err(e) => self.finding(
-                checks::MODEL_INVALID,
-                place,
-                format!("not a valid SavedModel: {e}"),
-                None,
-            ),
-            Ok(ops) => {
-                const DANGEROUS: &[&str] = &[
-                    "ReadFile",
-                    "WriteFile",
-                    "MatchingFiles",
-                    "PyFunc",
-                    "PyFuncStateless",
-                    "EagerPyFunc",
-                    "ImmutableConst",
-                ];
-                let mut seen = std::collections::BTreeSet::new();
-                for op in ops.iter().filter(|o| DANGEROUS.contains(&o.as_str())) {
-                    if seen.insert(op.clone()) {
-                        let msg = format!(
-                            "the graph uses the {op} operation, which {}",
-                            if op.contains("Py") {
-                                "runs Python code"
-                            } else {
-                                "reads or writes the host's files"
-                            }
-                        );
-                        self.finding(checks::TF_OPS, place, msg, Some(op.clone()));
+        const DANGEROUS: &[&str] = &[
+            "ReadFile",
+            "WriteFile",
+            "MatchingFiles",
+            "PyFunc",
+            "PyFuncStateless",
+            "EagerPyFunc",
+            "ImmutableConst",
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for op in ops.iter().filter(|o| DANGEROUS.contains(&o.as_str())) {
+            if seen.insert(op.clone()) {
+                let msg = format!(
+                    "the graph uses the {op} operation, which {}",
+                    if op.contains("Py") {
+                        "runs Python code"
+                    } else {
+                        "reads or writes the host's files"
                     }
-                }
+                );
+                self.finding(checks::TF_OPS, place, msg, Some(op.clone()));
             }
         }
     }
 
     fn onnx(&mut self, source: &Source, len: u64, place: &Place) {
-        let Some(bytes) = self.read_file(source, len, place) else {
+        let Some(locations) = self.read_parsed(
+            source,
+            len,
+            place,
+            "ONNX model",
+            protobuf::onnx_external_locations,
+        ) else {
             return;
         };
-        match protobuf::onnx_external_locations(&bytes) {
-            Err(e) => self.finding(
-                checks::MODEL_INVALID,
-                place,
-                format!("not a valid ONNX model: {e}"),
-                None,
-            ),
-            Ok(locations) => {
-                for loc in locations {
-                    let escapes = loc.starts_with('/')
-                        || loc.starts_with('\\')
-                        || (loc.len() > 1 && loc.as_bytes()[1] == b':')
-                        || loc.split(['/', '\\']).any(|c| c == "..");
-                    if escapes {
-                        let msg =
-                            format!("tensor data is read from {loc:?}, outside the model's folder");
-                        self.finding(checks::EXTERNAL_DATA, place, msg, Some(loc));
-                    }
-                }
+        for loc in locations {
+            let escapes = loc.starts_with('/')
+                || loc.starts_with('\\')
+                || (loc.len() > 1 && loc.as_bytes()[1] == b':')
+                || loc.split(['/', '\\']).any(|c| c == "..");
+            if escapes {
+                let msg = format!("tensor data is read from {loc:?}, outside the model's folder");
+                self.finding(checks::EXTERNAL_DATA, place, msg, Some(loc));
+            }
+        }
+    }
+
+    /// Reads a whole model file and parses it; a file that does not parse
+    /// is an invalid-model finding naming the format, not a silent skip.
+    fn read_parsed<T>(
+        &mut self,
+        source: &Source,
+        len: u64,
+        place: &Place,
+        format_name: &str,
+        parse: fn(&[u8]) -> Result<T, String>,
+    ) -> Option<T> {
+        let bytes = self.read_file(source, len, place)?;
+        match parse(&bytes) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                let msg = format!("not a valid {format_name}: {e}");
+                self.finding(checks::MODEL_INVALID, place, msg, None);
+                None
             }
         }
     }
