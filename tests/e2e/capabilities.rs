@@ -181,14 +181,9 @@ fn locked_run_refuses_a_plugin_missing_from_the_lock_or_asking_for_more() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[]);
     let lock = dir.path().join("aicomply.lock");
-    let run = aicomply(&[
-        "plugins",
-        "lock",
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--lock",
-        lock.to_str().unwrap(),
-    ]);
+    let p = plugins.to_str().unwrap();
+    let l = lock.to_str().unwrap();
+    let run = aicomply(&["plugins", "lock", "--plugins", p, "--lock", l]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     std::fs::copy(
         aicomply_test_plugins::WANTS_ROOT,
@@ -196,18 +191,20 @@ fn locked_run_refuses_a_plugin_missing_from_the_lock_or_asking_for_more() {
     )
     .unwrap();
     let target = fixture("hardened");
-    let run = aicomply(&[
+    let out = dir.path().join("out");
+    let locked_run = [
         "run",
         "--target",
         target.to_str().unwrap(),
         "--plugins",
-        plugins.to_str().unwrap(),
+        p,
         "--locked",
         "--lock",
-        lock.to_str().unwrap(),
+        l,
         "--out",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
+        out.to_str().unwrap(),
+    ];
+    let run = aicomply(&locked_run);
     assert_eq!(code(&run), 2);
     assert!(
         stderr(&run).contains("wants-root.wasm (SHA-256"),
@@ -216,14 +213,7 @@ fn locked_run_refuses_a_plugin_missing_from_the_lock_or_asking_for_more() {
     );
 
     // The same bytes locked with fewer capabilities: the request grew.
-    let run = aicomply(&[
-        "plugins",
-        "lock",
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--lock",
-        lock.to_str().unwrap(),
-    ]);
+    let run = aicomply(&["plugins", "lock", "--plugins", p, "--lock", l]);
     assert_eq!(code(&run), 0);
     let mut parsed: toml::Table = std::fs::read_to_string(&lock).unwrap().parse().unwrap();
     for entry in parsed["plugin"].as_array_mut().unwrap() {
@@ -232,18 +222,7 @@ fn locked_run_refuses_a_plugin_missing_from_the_lock_or_asking_for_more() {
         }
     }
     std::fs::write(&lock, toml::to_string(&parsed).unwrap()).unwrap();
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--locked",
-        "--lock",
-        lock.to_str().unwrap(),
-        "--out",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
+    let run = aicomply(&locked_run);
     assert_eq!(code(&run), 2);
     let err = stderr(&run);
     assert!(
