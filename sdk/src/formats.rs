@@ -18,10 +18,11 @@ pub fn dpkg_installed(text: &str) -> BTreeMap<String, String> {
                 version = v.trim().to_string();
             }
         }
-        if let (Some(n), Some(s)) = (name, status) {
-            if s.starts_with("install") && s.ends_with(" installed") {
-                out.insert(n, version);
-            }
+        if let (Some(n), Some(s)) = (name, status)
+            && s.starts_with("install")
+            && s.ends_with(" installed")
+        {
+            out.insert(n, version);
         }
     }
     out

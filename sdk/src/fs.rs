@@ -94,7 +94,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
                 continue;
             };
             if file_type.is_dir() {
-                if options.skip_dirs.iter().any(|s| *s == name) {
+                if options.skip_dirs.contains(&name) {
                     continue;
                 }
                 if depth + 1 > options.max_depth {

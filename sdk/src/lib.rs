@@ -27,6 +27,7 @@
 
 pub mod formats;
 pub mod fs;
+pub mod rpmdb;
 mod scan;
 pub mod text;
 

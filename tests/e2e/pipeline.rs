@@ -389,6 +389,66 @@ fn example_host_snapshot_is_checked_by_the_host_plugin() {
     );
 }
 
+/// An RPM-family host: both plugins read rpm's SQLite package database
+/// inside the sandbox, and every package finding points at it.
+#[test]
+fn rpm_host_snapshot_is_read_by_both_plugins() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = fixture("rpm-host");
+    let run = aicomply(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let report = read_json(&out_dir.path().join("report.json"));
+    for id in ["host", "container"] {
+        let p = plugin(&report, id);
+        assert_eq!(p["status"], "ok", "{id}");
+        assert_eq!(p["diagnostics"], serde_json::json!([]), "{id}");
+    }
+    let db = "var/lib/rpm/rpmdb.sqlite";
+    let keys: Vec<(String, String, u64)> = finding_keys(&report)
+        .into_iter()
+        .filter(|(c, _, _)| c.starts_with("HOST-") || c.starts_with("CONT-RUNTIME"))
+        .collect();
+    let want: Vec<(String, String, u64)> = [
+        ("CONT-RUNTIME-OUTDATED", db, 0),
+        ("CONT-RUNTIME-OUTDATED", db, 0),
+        ("HOST-AUDIT-RULES", db, 0),
+        ("HOST-AUTO-UPDATES", "etc/dnf/automatic.conf", 4),
+        ("HOST-BACKUP-JOB", "etc", 0),
+        ("HOST-DEV-TOOLS", db, 0),
+        ("HOST-ENDPOINT-AGENT", db, 0),
+        ("HOST-FIREWALL-MISSING", db, 0),
+        ("HOST-UNNEEDED-SERVICE", db, 0),
+    ]
+    .iter()
+    .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+    .collect();
+    assert_eq!(keys, want);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&"package telnet-server 0.17-85.el9 is installed"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("docker-ce 3:24.0.7-1.el9 ")),
+        "{messages:#?}"
+    );
+}
+
 #[test]
 fn tricky_fixture_exercises_every_parsing_rule() {
     let out_dir = tempfile::tempdir().unwrap();

@@ -55,6 +55,7 @@ enum Kind {
     DaemonJson,
     DockerdUnit,
     Packages,
+    RpmPackages,
     Compose,
     Ci,
     Yaml,
@@ -67,6 +68,9 @@ fn classify_path(relative: &str) -> Option<Kind> {
     }
     if relative == "var/lib/dpkg/status" {
         return Some(Kind::Packages);
+    }
+    if aicomply_sdk::rpmdb::LOCATIONS.contains(&relative) {
+        return Some(Kind::RpmPackages);
     }
     if compose::is_compose(name) {
         return Some(Kind::Compose);
@@ -120,6 +124,19 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         let Some(kind) = classify_path(&entry.relative) else {
             continue;
         };
+        if kind == Kind::RpmPackages {
+            match aicomply_sdk::rpmdb::installed(&entry.path) {
+                Ok(installed) => {
+                    runtime_versions(&entry.relative, &installed, scan);
+                    runtimes += 1;
+                }
+                Err(e) => scan.diagnostic(
+                    Location::target(entry.relative.clone()),
+                    format!("cannot read the RPM package database: {e}"),
+                ),
+            }
+            continue;
+        }
         let text = match fs::read_text(&entry.path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) => {
@@ -145,9 +162,11 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
                 }
             }
             Kind::Packages => {
-                runtime_versions(&entry.relative, &text, scan);
+                let installed = aicomply_sdk::formats::dpkg_installed(&text);
+                runtime_versions(&entry.relative, &installed, scan);
                 runtimes += 1;
             }
+            Kind::RpmPackages => unreachable!("read above as a database"),
             Kind::Ci => {
                 ci::check(&entry.relative, &text, scan);
                 pipelines += 1;
@@ -173,7 +192,7 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         scan,
         runtimes,
         checks::RUNTIME_CHECKS,
-        "no package database (var/lib/dpkg/status) in the target",
+        "no package database (var/lib/dpkg/status, or an RPM database under var/lib/rpm or usr/lib/sysimage/rpm) in the target",
     );
     mark(
         scan,
@@ -214,8 +233,13 @@ const UNSUPPORTED_BELOW: &[(&str, (u32, u32))] = &[
     ("containerd", (1, 7)),
 ];
 
-fn runtime_versions(path: &str, text: &str, scan: &mut Scan) {
-    let installed = aicomply_sdk::formats::dpkg_installed(text);
+/// `installed` is name → version as dpkg or rpm shows it; both drop to
+/// the upstream major.minor (an epoch such as rpm's `3:` is ignored).
+fn runtime_versions(
+    path: &str,
+    installed: &std::collections::BTreeMap<String, String>,
+    scan: &mut Scan,
+) {
     for (package, floor) in UNSUPPORTED_BELOW {
         let Some(version) = installed.get(*package) else {
             continue;
@@ -226,7 +250,7 @@ fn runtime_versions(path: &str, text: &str, scan: &mut Scan) {
         if mm < *floor {
             scan.finding(checks::RUNTIME_OUTDATED, format!("{package} {version} is from a release series that no longer receives security fixes (table as of {RUNTIME_TABLE_DATE})"))
                 .at(Location::target(path))
-                .evidence(format!("Package: {package} Version: {version}"));
+                .evidence(format!("{package} {version}"));
         }
     }
 }
@@ -270,5 +294,35 @@ mod tests {
         assert!(out.evaluated.is_empty());
         assert_eq!(out.not_checked.len(), checks::catalogue().len());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Runtime versions come from rpm's database on RPM-family hosts; the
+    /// epoch (`3:` on docker-ce) does not hide the release series.
+    #[test]
+    fn runtime_versions_from_an_rpm_database() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rpm-host");
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(&base, &mut scan);
+        let found: Vec<String> = scan
+            .findings()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f.check_id,
+                    f.location.as_ref().unwrap().path,
+                    f.evidence.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "CONT-RUNTIME-OUTDATED var/lib/rpm/rpmdb.sqlite docker-ce 3:24.0.7-1.el9",
+                "CONT-RUNTIME-OUTDATED var/lib/rpm/rpmdb.sqlite containerd.io 1.6.28-3.1.el9",
+            ]
+        );
+        assert!(scan.is_evaluated(checks::RUNTIME_OUTDATED));
+        assert!(scan.diagnostics().is_empty());
     }
 }

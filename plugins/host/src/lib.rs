@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod firewall;
 pub mod osrelease;
+pub mod packages;
 pub mod sshd;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 use aicomply_sdk::fs::read_text;
 use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan, Severity};
+use packages::{Family, Packages};
 
 const MAX_FILE: u64 = 8 << 20;
 
@@ -65,11 +67,11 @@ pub struct Root {
 }
 
 impl Root {
-    fn path(&self, abs: &str) -> PathBuf {
+    pub(crate) fn path(&self, abs: &str) -> PathBuf {
         self.base.join(abs.trim_start_matches('/'))
     }
 
-    fn read(&self, abs: &str) -> Option<String> {
+    pub(crate) fn read(&self, abs: &str) -> Option<String> {
         read_text(&self.path(abs), MAX_FILE).ok()
     }
 
@@ -135,15 +137,18 @@ pub fn check_root(root: &Root, scan: &mut Scan) {
         }
         return;
     }
-    let packages = root
-        .read("/var/lib/dpkg/status")
-        .map(|t| aicomply_sdk::formats::dpkg_installed(&t));
+    let packages = packages::load(root).map_err(|(reason, unreadable)| {
+        if let Some((path, message)) = unreadable {
+            scan.diagnostic(root.at(&path, 0), message);
+        }
+        reason
+    });
     os_support(root, os.as_deref(), scan);
     sysctl(root, scan);
-    software(root, packages.as_ref(), scan);
+    software(root, &packages, scan);
     ssh(root, scan);
-    firewall(root, packages.as_ref(), scan);
-    monitoring(root, packages.as_ref(), scan);
+    firewall(root, packages.as_ref().ok(), scan);
+    monitoring(root, &packages, scan);
 }
 
 fn os_support(root: &Root, os: Option<&str>, scan: &mut Scan) {
@@ -271,7 +276,7 @@ fn sysctl(root: &Root, scan: &mut Scan) {
     scan.evaluated(checks::SYSCTL);
 }
 
-fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
+fn software(root: &Root, packages: &Result<Packages, String>, scan: &mut Scan) {
     // APT sources: signature checks disabled.
     let mut sources: Vec<String> = Vec::new();
     if root.exists("/etc/apt/sources.list") {
@@ -312,24 +317,29 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
         "no APT sources (etc/apt/sources.list*)",
     );
 
-    let Some(pkgs) = packages else {
-        // RPM-family hosts: dnf-automatic is configured by files; their
-        // package database (SQLite) is not read yet.
-        if root.exists("/etc/dnf") || root.exists("/etc/yum.repos.d") {
-            dnf_automatic(root, scan);
-        } else {
-            scan.not_checked(
-                checks::AUTO_UPDATES,
-                "no package database (var/lib/dpkg/status) and no dnf configuration",
+    let rpm_family = root.exists("/etc/dnf") || root.exists("/etc/yum.repos.d");
+    let pkgs = match packages {
+        Ok(p) => p,
+        Err(reason) => {
+            // Without a package database, dnf-automatic is still judged by
+            // its configuration files.
+            if rpm_family {
+                dnf_automatic(root, None, scan);
+            } else {
+                scan.not_checked(
+                    checks::AUTO_UPDATES,
+                    format!("{reason}, and no dnf configuration"),
+                );
+            }
+            return mark(
+                scan,
+                &[checks::UNNEEDED_SERVICE, checks::DEV_TOOLS],
+                false,
+                reason,
             );
         }
-        return mark(
-            scan,
-            &[checks::UNNEEDED_SERVICE, checks::DEV_TOOLS],
-            false,
-            "no Debian package database (var/lib/dpkg/status); reading the RPM database is not supported yet",
-        );
     };
+    // Names on Debian and on RPM-family systems.
     const LEGACY: &[&str] = &[
         "telnetd",
         "inetutils-telnetd",
@@ -345,6 +355,10 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
         "tftpd-hpa",
         "rpcbind",
         "ypserv",
+        "telnet-server",
+        "talk-server",
+        "tftp-server",
+        "ypbind",
     ];
     const TOOLS: &[&str] = &[
         "gcc",
@@ -360,26 +374,25 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
         "ncat",
         "nmap",
         "telnet",
+        "gcc-c++",
+        "nmap-ncat",
     ];
-    for p in LEGACY.iter().filter(|p| pkgs.contains_key(**p)) {
+    for p in pkgs.any_of(LEGACY) {
+        let version = &pkgs.installed[p];
         scan.finding(
             checks::UNNEEDED_SERVICE,
-            format!("package {p} {} is installed", pkgs[*p]),
+            format!("package {p} {version} is installed"),
         )
-        .at(root.at("/var/lib/dpkg/status", 0))
-        .evidence(format!("Package: {p}"));
+        .at(root.at(&pkgs.path, 0))
+        .evidence(format!("{p} {version}"));
     }
-    let tools: Vec<&str> = TOOLS
-        .iter()
-        .copied()
-        .filter(|p| pkgs.contains_key(*p))
-        .collect();
+    let tools = pkgs.any_of(TOOLS);
     if !tools.is_empty() {
         scan.finding(
             checks::DEV_TOOLS,
             format!("installed: {}", tools.join(", ")),
         )
-        .at(root.at("/var/lib/dpkg/status", 0));
+        .at(root.at(&pkgs.path, 0));
     }
     mark(
         scan,
@@ -388,6 +401,9 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
         "",
     );
 
+    if pkgs.family == Family::Rpm {
+        return dnf_automatic(root, Some(pkgs), scan);
+    }
     // Automatic updates: the package, and APT::Periodic not switching it off.
     let mut disabled = None;
     for n in root.list("/etc/apt/apt.conf.d") {
@@ -401,12 +417,12 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
             }
         }
     }
-    if !pkgs.contains_key("unattended-upgrades") {
+    if !pkgs.has("unattended-upgrades") {
         scan.finding(
             checks::AUTO_UPDATES,
             "unattended-upgrades is not installed: security updates wait for someone to apply them",
         )
-        .at(root.at("/var/lib/dpkg/status", 0));
+        .at(root.at(&pkgs.path, 0));
     } else if let Some((true, f, line, text)) = disabled {
         scan.finding(
             checks::AUTO_UPDATES,
@@ -419,10 +435,19 @@ fn software(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
     }
 }
 
-/// dnf-automatic: installed (its config exists), applying updates, and
-/// its timer enabled.
-fn dnf_automatic(root: &Root, scan: &mut Scan) {
+/// dnf-automatic: installed (by the package database where there is one,
+/// else by its configuration file), applying updates, and its timer enabled.
+fn dnf_automatic(root: &Root, packages: Option<&Packages>, scan: &mut Scan) {
     let conf = "/etc/dnf/automatic.conf";
+    if let Some(p) = packages.filter(|p| !p.has("dnf-automatic") && !p.has("dnf5-plugin-automatic"))
+    {
+        scan.finding(
+            checks::AUTO_UPDATES,
+            "dnf-automatic is not installed: security updates wait for someone to apply them",
+        )
+        .at(root.at(&p.path, 0));
+        return;
+    }
     let Some(text) = root.read(conf) else {
         scan.finding(checks::AUTO_UPDATES, "dnf-automatic is not installed (no /etc/dnf/automatic.conf): security updates wait for someone to apply them")
             .at(root.at("/etc/dnf", 0));
@@ -654,7 +679,7 @@ fn duration_secs(v: &str) -> Option<u64> {
     Some(total)
 }
 
-fn firewall(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
+fn firewall(root: &Root, packages: Option<&Packages>, scan: &mut Scan) {
     let ids = [checks::FW_MISSING, checks::FW_DEFAULT, checks::FW_PORTS];
     let mut fw = firewall::Inbound::default();
     let mut read_any = false;
@@ -687,8 +712,9 @@ fn firewall(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
         "iptables-persistent",
         "netfilter-persistent",
         "firewalld",
+        "iptables-services",
     ];
-    let installed = packages.map(|p| FIREWALLS.iter().any(|f| p.contains_key(*f)));
+    let installed = packages.map(|p| !p.any_of(FIREWALLS).is_empty());
     if !read_any {
         if installed == Some(false) {
             scan.finding(
@@ -698,7 +724,7 @@ fn firewall(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
                     FIREWALLS.join(", ")
                 ),
             )
-            .at(root.at("/var/lib/dpkg/status", 0));
+            .at(root.at(&packages.map_or("/", |p| &p.path), 0));
             return mark(scan, &ids[1..], false, "no firewall is installed");
         }
         return mark(
@@ -750,7 +776,7 @@ fn firewall(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut
     mark(scan, &ids, true, "");
 }
 
-fn monitoring(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &mut Scan) {
+fn monitoring(root: &Root, packages: &Result<Packages, String>, scan: &mut Scan) {
     // auditd and its rules.
     let mut rules = String::new();
     let mut rule_files = Vec::new();
@@ -770,13 +796,16 @@ fn monitoring(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &m
             rules.push('\n');
         }
     }
-    let auditd = packages.map(|p| p.contains_key("auditd") || p.contains_key("audit"));
-    if auditd == Some(false) && rule_files.is_empty() {
+    let auditd = packages
+        .as_ref()
+        .ok()
+        .map(|p| (p.has("auditd") || p.has("audit"), &p.path));
+    if let (Some((false, db)), true) = (auditd, rule_files.is_empty()) {
         scan.finding(
             checks::AUDIT,
             "auditd is not installed: changes to users, sudoers and logins leave no audit trail",
         )
-        .at(root.at("/var/lib/dpkg/status", 0));
+        .at(root.at(db, 0));
     } else if !rule_files.is_empty() {
         let watched = |p: &str| {
             rules
@@ -890,7 +919,7 @@ fn monitoring(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &m
 
     // Endpoint or monitoring agent.
     match packages {
-        Some(p) => {
+        Ok(p) => {
             const AGENTS: &[&str] = &[
                 "osquery",
                 "falco",
@@ -906,17 +935,23 @@ fn monitoring(root: &Root, packages: Option<&BTreeMap<String, String>>, scan: &m
                 "crowdstrike",
                 "sentinelagent",
                 "prometheus-node-exporter",
+                "clamd",
+                "node_exporter",
+                "golang-github-prometheus-node-exporter",
+                "amazon-cloudwatch-agent",
+                "google-cloud-ops-agent",
+                "mdatp",
             ];
-            if !AGENTS.iter().any(|a| p.contains_key(*a)) {
+            if p.any_of(AGENTS).is_empty() {
                 scan.finding(
                     checks::AGENT,
                     "no endpoint protection or monitoring agent package is installed",
                 )
-                .at(root.at("/var/lib/dpkg/status", 0));
+                .at(root.at(&p.path, 0));
             }
             scan.evaluated(checks::AGENT);
         }
-        None => scan.not_checked(checks::AGENT, "no package database (var/lib/dpkg/status)"),
+        Err(reason) => scan.not_checked(checks::AGENT, reason.clone()),
     }
 }
 
@@ -995,6 +1030,127 @@ mod tests {
                 .iter()
                 .any(|f| f.check_id == checks::AUTO_UPDATES)
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn findings_of(base: std::path::PathBuf) -> (Vec<(String, String)>, RunOutputSummary) {
+        let mut scan = Scan::new(checks::catalogue());
+        check_root(
+            &Root {
+                base,
+                name: "target".into(),
+            },
+            &mut scan,
+        );
+        let mut ids: Vec<(String, String)> = scan
+            .findings()
+            .iter()
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                (
+                    f.check_id.clone(),
+                    format!("{}:{}", l.path, l.line.unwrap_or(0)),
+                )
+            })
+            .collect();
+        ids.sort();
+        let out = scan.into_output();
+        (
+            ids,
+            RunOutputSummary {
+                messages: out.findings.iter().map(|f| f.message.clone()).collect(),
+                diagnostics: out
+                    .diagnostics
+                    .iter()
+                    .map(|d| format!("{}: {}", d.location.path, d.message))
+                    .collect(),
+                not_checked: out
+                    .not_checked
+                    .iter()
+                    .map(|n| (n.check_id.clone(), n.reason.clone()))
+                    .collect(),
+            },
+        )
+    }
+
+    struct RunOutputSummary {
+        messages: Vec<String>,
+        diagnostics: Vec<String>,
+        not_checked: Vec<(String, String)>,
+    }
+
+    /// An RPM-family snapshot: the package checks read rpm's SQLite
+    /// database and point at it.
+    #[test]
+    fn rpm_host_fixture() {
+        let base =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rpm-host");
+        let (ids, out) = findings_of(base);
+        let db = "var/lib/rpm/rpmdb.sqlite:0";
+        let want = vec![
+            ("HOST-AUDIT-RULES", db),
+            ("HOST-AUTO-UPDATES", "etc/dnf/automatic.conf:4"),
+            ("HOST-BACKUP-JOB", "etc:0"),
+            ("HOST-DEV-TOOLS", db),
+            ("HOST-ENDPOINT-AGENT", db),
+            ("HOST-FIREWALL-MISSING", db),
+            ("HOST-UNNEEDED-SERVICE", db),
+        ];
+        let want: Vec<(String, String)> = want
+            .into_iter()
+            .map(|(a, b)| (a.into(), b.into()))
+            .collect();
+        assert_eq!(ids, want, "{:#?}", out.messages);
+        assert!(
+            out.messages
+                .iter()
+                .any(|m| m == "package telnet-server 0.17-85.el9 is installed")
+        );
+        assert!(
+            out.messages.iter().any(|m| m == "installed: gcc, gdb"),
+            "{:#?}",
+            out.messages
+        );
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    }
+
+    /// A package database that exists but cannot be read is a diagnostic
+    /// naming the file, and the checks that need it say why they were not
+    /// checked; nothing is reported as passed.
+    #[test]
+    fn unreadable_rpm_database_is_reported_not_passed() {
+        let dir = std::env::temp_dir().join(format!("aicomply-host-badrpm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("etc")).unwrap();
+        std::fs::create_dir_all(dir.join("var/lib/rpm")).unwrap();
+        std::fs::write(dir.join("etc/os-release"), "ID=rocky\nVERSION_ID=9.4\n").unwrap();
+        let mut db = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/rpm-host/var/lib/rpm/rpmdb.sqlite"),
+        )
+        .unwrap();
+        db.truncate(4096 * 3);
+        std::fs::write(dir.join("var/lib/rpm/rpmdb.sqlite"), db).unwrap();
+        let (ids, out) = findings_of(dir.clone());
+        assert!(
+            !ids.iter()
+                .any(|(c, _)| c == checks::UNNEEDED_SERVICE || c == checks::AGENT)
+        );
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert!(
+            out.diagnostics[0].starts_with(
+                "var/lib/rpm/rpmdb.sqlite: cannot read the RPM package database: SQLite: page"
+            ),
+            "{:?}",
+            out.diagnostics
+        );
+        for check in [checks::UNNEEDED_SERVICE, checks::DEV_TOOLS, checks::AGENT] {
+            let reason = &out.not_checked.iter().find(|(c, _)| c == check).unwrap().1;
+            assert!(
+                reason.contains("var/lib/rpm/rpmdb.sqlite could not be read"),
+                "{check}: {reason}"
+            );
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
