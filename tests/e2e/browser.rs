@@ -1,5 +1,7 @@
-//! The HTML report in a real headless Chromium: it renders, shows the
-//! findings, and plugin markup stays text (no script elements, no images).
+//! The HTML report in a real headless Chromium, driven over the DevTools
+//! protocol: it loads with no console error and no request but itself, shows
+//! the summary and the findings, its filters change what is shown when
+//! clicked, and plugin markup stays text (no script elements, no images).
 //!
 //! .ci/run installs Debian's chromium and sets AICOMPLY_REQUIRE_BROWSER=1,
 //! so in CI a missing browser fails the test; on a developer machine
@@ -7,6 +9,7 @@
 
 use std::process::Command;
 
+use crate::cdp::{Browser, Page};
 use crate::support::*;
 
 /// Headless, no first-run work and no background network (this machine's
@@ -39,26 +42,19 @@ fn chromium() -> Option<String> {
     None
 }
 
-/// The DOM after Chromium loaded the page.
-fn dump_dom(browser: &str, html: &std::path::Path, profile: &std::path::Path) -> String {
-    let out = Command::new(browser)
-        .args(HEADLESS)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .expect("run chromium");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+/// The findings the page shows now, by their class list.
+fn visible_findings(browser: &mut Browser, page: &Page) -> Vec<String> {
+    let v = browser.eval(
+        page,
+        "[...document.querySelectorAll('.finding')]\
+         .filter(e => getComputedStyle(e).display !== 'none').map(e => e.className)",
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    serde_json::from_value(v).unwrap()
 }
 
 #[test]
 fn html_report_renders_in_chromium_with_plugin_markup_inert() {
-    let Some(browser) = chromium() else { return };
+    let Some(binary) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::ESCAPE_TEXT]);
     let out = dir.path().join("out");
@@ -78,11 +74,21 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
         "none",
     ]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
-    let dom = dump_dom(
-        &browser,
-        &out.join("report.html"),
-        &dir.path().join("profile"),
-    );
+    let url = format!("file://{}", out.join("report.html").display());
+    let mut browser = Browser::launch(&binary, HEADLESS, &dir.path().join("profile"));
+    let page = browser.new_page();
+    browser.navigate(&page, &url);
+
+    // Loaded with no console error (a CSP violation would be one) and no
+    // request but the page itself: the report is self-contained.
+    assert_eq!(browser.errors(), Vec::<String>::new());
+    assert_eq!(browser.requests(), vec![url.clone()]);
+
+    let dom = browser
+        .eval(&page, "document.documentElement.outerHTML")
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         dom.contains("aicomply report"),
         "{}",
@@ -96,11 +102,16 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
     ] {
         assert!(dom.contains(text), "the rendered page lacks {text}");
     }
-    // Filters work without scripts: radio inputs and classes CSS selects on.
-    assert!(
-        dom.contains("id=\"fs-critical\"")
-            && dom.contains("class=\"finding sev-critical dom-container\"")
+    // The summary is in the first screenful and a finding is rendered,
+    // not merely present in the DOM.
+    let shown = browser.eval(
+        &page,
+        "(() => { const s = document.querySelector('#summary + .cards'); \
+         const f = document.querySelector('.finding'); \
+         const drawn = e => e !== null && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden'; \
+         return [drawn(s) && s.getBoundingClientRect().top < innerHeight, drawn(f)]; })()",
     );
+    assert_eq!(shown, serde_json::json!([true, true]));
     assert!(
         dom.contains("<svg class=\"chart\""),
         "the severity chart is inline SVG"
@@ -113,10 +124,57 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
         "the markup is shown as text"
     );
 
+    // Filters change what is shown, by clicks on their labels (CSS only;
+    // the page runs no script).
+    let all = visible_findings(&mut browser, &page);
+    assert!(all.len() > 20, "{} findings shown", all.len());
+    browser.click(&page, "label[for=fs-critical]");
+    let critical = visible_findings(&mut browser, &page);
+    assert!(!critical.is_empty() && critical.len() < all.len());
+    assert!(
+        critical.iter().all(|c| c.contains("sev-critical")),
+        "{critical:?}"
+    );
+    assert_eq!(
+        critical.len(),
+        all.iter().filter(|c| c.contains("sev-critical")).count()
+    );
+    browser.click(&page, "label[for=fd-host]");
+    let critical_host = visible_findings(&mut browser, &page);
+    assert!(
+        critical_host
+            .iter()
+            .all(|c| c.contains("sev-critical") && c.contains("dom-host")),
+        "{critical_host:?}"
+    );
+    assert!(critical_host.len() < critical.len());
+    browser.click(&page, "label[for=fs-all]");
+    browser.click(&page, "label[for=fd-all]");
+    assert_eq!(visible_findings(&mut browser, &page), all);
+    // The control matrix filters by status.
+    browser.click(&page, "label[for=fc-failed]");
+    let rows: Vec<String> = serde_json::from_value(browser.eval(
+        &page,
+        "[...document.querySelectorAll('tr.control')]\
+         .filter(e => getComputedStyle(e).display !== 'none').map(e => e.className)",
+    ))
+    .unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|c| c.contains("st-failed")),
+        "{rows:?}"
+    );
+    assert_eq!(browser.errors(), Vec::<String>::new());
+    assert_eq!(
+        browser.requests(),
+        vec![url.clone()],
+        "clicks made requests"
+    );
+    drop(browser);
+
     // A screenshot for people to look at.
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
     let _ = std::fs::remove_file(&shot);
-    let run = Command::new(&browser)
+    let run = Command::new(&binary)
         .args(HEADLESS)
         .arg("--window-size=1280,2000")
         .arg(format!(

@@ -5,6 +5,7 @@ mod support;
 
 mod browser;
 mod capabilities;
+mod cdp;
 mod models;
 mod pipeline;
 mod reports;
