@@ -312,22 +312,56 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     let verbose = args.verbose;
     let total = Arc::new(AtomicUsize::new(0));
     let finished = Arc::new(AtomicUsize::new(0));
+    // Files examined per plugin, as each plugin reports them.
+    // `drawn`: when a progress report last drew the live line. Plugins'
+    // reports redraw it at most every 50 ms, however often they come.
+    #[derive(Default)]
+    struct Seen {
+        files: std::collections::BTreeMap<String, u32>,
+        drawn: Option<std::time::Instant>,
+    }
+    let seen = Arc::new(std::sync::Mutex::new(Seen::default()));
     let progress: ProgressFn = {
-        let (total, finished) = (total.clone(), finished.clone());
+        let (total, finished, seen) = (total.clone(), finished.clone(), seen.clone());
         Arc::new(move |event| {
-            if let Progress::Finished { .. } = event {
-                finished.fetch_add(1, Ordering::Relaxed);
+            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            match &event {
+                Progress::Finished { .. } => {
+                    finished.fetch_add(1, Ordering::Relaxed);
+                }
+                Progress::Files { id, done, .. } => {
+                    seen.files.insert(id.to_string(), *done);
+                    let recent = seen
+                        .drawn
+                        .is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(50));
+                    if recent {
+                        return;
+                    }
+                }
+                Progress::Loaded { .. } => {}
             }
+            let files = &seen.files;
             if live {
                 let what = match &event {
                     Progress::Loaded { source, .. } => format!("loaded {}", source),
+                    Progress::Files {
+                        id,
+                        done,
+                        total: Some(t),
+                    } => format!("{id}: {done} of {t} files"),
+                    Progress::Files { id, done, .. } => format!("{id}: {done} files"),
                     Progress::Finished { id, .. } => format!("finished {id}"),
                 };
+                let files_total: u64 = files.values().map(|n| *n as u64).sum();
+                if let Progress::Files { .. } = event {
+                    seen.drawn = Some(std::time::Instant::now());
+                }
                 eprint!(
-                    "\r\x1b[2K{} {} of {} plugins done · {}",
+                    "\r\x1b[2K{} {} of {} plugins done · {} files examined · {}",
                     style.dim("aicomply"),
                     finished.load(Ordering::Relaxed),
                     total.load(Ordering::Relaxed),
+                    files_total,
                     terminal::sanitize(&what)
                 );
                 return;
@@ -335,6 +369,10 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
             if !verbose {
                 return;
             }
+            let examined = |id: &str| match files.get(id) {
+                Some(n) => format!(" ({n} files)"),
+                None => String::new(),
+            };
             match event {
                 Progress::Loaded { source, cached } => eprintln!(
                     "{} {}{}",
@@ -342,9 +380,13 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
                     terminal::sanitize(&source.to_string()),
                     if cached { "" } else { " (compiled)" }
                 ),
-                Progress::Finished { id, error: None } => {
-                    eprintln!("{} {}", style.green("done    "), terminal::sanitize(id))
-                }
+                Progress::Files { .. } => {}
+                Progress::Finished { id, error: None } => eprintln!(
+                    "{} {}{}",
+                    style.green("done    "),
+                    terminal::sanitize(id),
+                    examined(id)
+                ),
                 Progress::Finished { id, error: Some(e) } => eprintln!(
                     "{} {}: {}",
                     style.red("error   "),

@@ -21,7 +21,7 @@ use crate::run::PluginOutcome;
 
 /// Version of the JSON report format. Additive changes bump the minor;
 /// anything that could break a consumer bumps the major.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -237,6 +237,10 @@ pub struct PluginResult {
     pub status: PluginStatus,
     pub error: Option<String>,
     pub duration_ms: u64,
+    /// Files the plugin said it examined (`host.progress`); absent when it
+    /// did not say (plugins built against contract 0.1.0). Since 1.1.0.
+    #[serde(default)]
+    pub files_examined: Option<u32>,
     pub checks: Vec<CheckResult>,
     pub diagnostics: Vec<Diagnostic>,
     pub log: Vec<String>,
@@ -775,6 +779,7 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
         status,
         error,
         duration_ms: o.duration.as_millis() as u64,
+        files_examined: o.transcript.files.map(|(done, _)| done),
         checks,
         diagnostics,
         log: o.transcript.log,

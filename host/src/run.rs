@@ -14,7 +14,7 @@ use crate::plugin::cache::ComponentCache;
 use crate::plugin::validate::{self, OutputLimits};
 use crate::plugin::{LoadError, PluginFile, Source, contract};
 use crate::policy::{Denied, Policy, TARGET_ROOT};
-use crate::sandbox::{Limits, Linked, Mount, Sandbox, Transcript};
+use crate::sandbox::{Limits, Linked, Mount, ProgressSink, Sandbox, Transcript};
 
 /// Everything a scan needs to know.
 #[derive(Debug, Clone)]
@@ -65,8 +65,20 @@ pub struct PluginOutcome {
 
 /// Progress events for the terminal.
 pub enum Progress<'a> {
-    Loaded { source: &'a Source, cached: bool },
-    Finished { id: &'a str, error: Option<&'a str> },
+    Loaded {
+        source: &'a Source,
+        cached: bool,
+    },
+    /// A plugin's own count of the files it has examined.
+    Files {
+        id: &'a str,
+        done: u32,
+        total: Option<u32>,
+    },
+    Finished {
+        id: &'a str,
+        error: Option<&'a str>,
+    },
 }
 
 pub type ProgressFn = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
@@ -226,8 +238,25 @@ pub async fn run_all(
             let config = options.policy.config(&description.id);
             let _permit = gate.acquire_owned().await.expect("semaphore open");
             let start = Instant::now();
+            let sink: ProgressSink = {
+                let (progress, id) = (progress.clone(), id.clone());
+                Arc::new(move |done, total| {
+                    progress(Progress::Files {
+                        id: &id,
+                        done,
+                        total,
+                    })
+                })
+            };
             let (result, transcript) = sandbox
-                .run(&linked, &mounts, &granted, config, &options.limits)
+                .run(
+                    &linked,
+                    &mounts,
+                    &granted,
+                    config,
+                    &options.limits,
+                    Some(sink),
+                )
                 .await;
             let result = result.and_then(|o| {
                 validate::output(&description, &o, &options.output_limits).map(|()| o)

@@ -23,7 +23,7 @@ use crate::model;
 
 mod bindings {
     wasmtime::component::bindgen!({
-        path: "../wit/0.1.0",
+        path: "../wit/0.1.1",
         world: "plugin",
         exports: { default: async },
     });
@@ -92,6 +92,8 @@ impl Default for Limits {
 pub struct Transcript {
     pub log: Vec<String>,
     pub log_dropped: usize,
+    /// The plugin's last `host.progress`: files examined, of how many.
+    pub files: Option<(u32, Option<u32>)>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -105,7 +107,12 @@ struct HostState {
     /// Roots `host.file-meta` may look into, opened as capabilities.
     meta_roots: BTreeMap<String, cap_std::fs::Dir>,
     transcript: Transcript,
+    /// Told of each `host.progress` (the terminal's live line).
+    on_progress: Option<ProgressSink>,
 }
+
+/// Receives a plugin's progress: files examined, of how many if known.
+pub type ProgressSink = std::sync::Arc<dyn Fn(u32, Option<u32>) + Send + Sync>;
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -159,7 +166,14 @@ impl host::Host for HostState {
             t.log_dropped += 1;
             return;
         }
-        let mut line = format!("{}: {}", format!("{level:?}").to_lowercase(), message);
+        let level = match level {
+            host::LogLevel::Trace => "trace",
+            host::LogLevel::Debug => "debug",
+            host::LogLevel::Info => "info",
+            host::LogLevel::Warn => "warn",
+            host::LogLevel::Error => "error",
+        };
+        let mut line = format!("{level}: {message}");
         if line.len() > self.limits.log_line_bytes {
             let mut cut = self.limits.log_line_bytes;
             while !line.is_char_boundary(cut) {
@@ -177,6 +191,17 @@ impl host::Host for HostState {
             .get(&root)
             .ok_or_else(|| format!("file-meta on root {root:?} was not granted"))?;
         file_meta::lookup(dir, &path)
+    }
+
+    fn progress(&mut self, files_done: u32, files_total: Option<u32>) {
+        // Counts only grow: a plugin cannot make the display go backwards.
+        if self.transcript.files.is_some_and(|(d, _)| files_done < d) {
+            return;
+        }
+        self.transcript.files = Some((files_done, files_total));
+        if let Some(sink) = &self.on_progress {
+            sink(files_done, files_total);
+        }
     }
 }
 
@@ -332,6 +357,7 @@ impl Sandbox {
             memory_refused: None,
             meta_roots,
             transcript: Transcript::default(),
+            on_progress: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s);
@@ -366,6 +392,7 @@ impl Sandbox {
     }
 
     /// Call `run` in a fresh store with the granted roots mounted read-only.
+    /// `on_progress` hears the plugin's `host.progress` calls.
     pub async fn run(
         &self,
         linked: &Linked,
@@ -373,11 +400,13 @@ impl Sandbox {
         granted: &[model::Capability],
         config: Vec<(String, String)>,
         limits: &Limits,
+        on_progress: Option<ProgressSink>,
     ) -> (Result<model::PluginOutput, String>, Transcript) {
         let (mut store, out, err) = match self.store(mounts, limits) {
             Ok(s) => s,
             Err(e) => return (Err(e), Transcript::default()),
         };
+        store.data_mut().on_progress = on_progress;
         let context = types::RunContext {
             config,
             roots: mounts

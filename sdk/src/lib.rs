@@ -27,10 +27,12 @@
 
 pub mod formats;
 pub mod fs;
+mod progress;
 pub mod rpmdb;
 mod scan;
 pub mod text;
 
+pub use progress::Progress;
 pub use scan::Scan;
 
 /// The generated WIT bindings. Plugin code normally needs only the
@@ -38,7 +40,7 @@ pub use scan::Scan;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/0.1.0",
+        path: "../wit/0.1.1",
         world: "plugin",
         pub_export_macro: true,
         default_bindings_module: "aicomply_sdk::bindings",
@@ -52,7 +54,7 @@ pub use bindings::aicomply::plugin::types::{
 };
 
 /// The version of the WIT contract this SDK builds plugins against.
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.1.1";
 
 /// A check plugin. Implement it on a unit struct and export it with
 /// [`export_plugin!`].

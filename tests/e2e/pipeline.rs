@@ -23,7 +23,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     assert_eq!(code(&run), 1, "{}", stderr(&run));
 
     let report = read_json(&out_dir.path().join("report.json"));
-    assert_eq!(report["schema_version"], "1.0.0");
+    assert_eq!(report["schema_version"], "1.1.0");
     let mut all = example_findings();
     all.extend(example_code_findings());
     all.extend(example_host_findings());
@@ -208,6 +208,54 @@ fn progress_lines_only_with_verbose_when_not_on_a_terminal() {
         out.to_str().unwrap(),
     ]));
     assert!(quiet.is_empty(), "{quiet}");
+}
+
+/// On a terminal (a real pseudo-terminal from `script`), one live line
+/// shows plugins done and the files the plugins report examining, and is
+/// cleared before the summary.
+#[test]
+fn progress_on_a_terminal_shows_plugins_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = fixture("example-ai-service");
+    let command = format!(
+        "{} run --target {} --out {} --fail-on none",
+        BIN,
+        target.display(),
+        dir.path().join("out").display()
+    );
+    let run = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("AICOMPLY_CACHE_DIR", cache_dir())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run script(1)");
+    let screen = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{screen}");
+    let live: Vec<&str> = screen
+        .split("\r\x1b[2K")
+        .filter(|l| l.contains("plugins done"))
+        .collect();
+    // At least the first report of a plugin's files is drawn (later ones
+    // are paced), e.g. "container: 1 of 8 files".
+    assert!(
+        live.iter().any(|l| {
+            let what = l.rsplit(" · ").next().unwrap_or("");
+            what.contains(": ") && what.ends_with(" files")
+        }),
+        "{screen:?}"
+    );
+    let last = live.last().unwrap();
+    assert!(last.starts_with("aicomply 3 of 3 plugins done"), "{last:?}");
+    let files: u64 = last
+        .split(" · ")
+        .find_map(|p| p.strip_suffix(" files examined"))
+        .and_then(|n| n.parse().ok())
+        .expect("a file count");
+    assert!(files > 40, "{last:?}");
+    assert!(
+        screen.contains("Result: "),
+        "the summary follows: {screen:?}"
+    );
 }
 
 #[test]

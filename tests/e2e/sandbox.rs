@@ -376,7 +376,7 @@ fn a_plugin_built_for_another_contract_version_is_refused_naming_both() {
     assert_eq!(s.code(), 3, "{}", s.stderr());
     let error = s.error("test_plugin_future_contract");
     assert!(
-        error.contains("aicomply:plugin@0.2.0") && error.contains("aicomply:plugin@0.1.0"),
+        error.contains("aicomply:plugin@0.2.0") && error.contains("aicomply:plugin@0.1.1"),
         "{error}"
     );
     s.container_still_reports();
@@ -487,4 +487,41 @@ fn output_and_log_floods_are_capped_and_reported() {
         log.iter().all(|l| l.as_str().unwrap().len() < 4200),
         "log lines are truncated"
     );
+}
+
+/// Contract 0.1.x only grows: a plugin built against the frozen 0.1.0
+/// folder, without the SDK, loads and runs on this host; the SDK plugins
+/// (0.1.1) also say how many files they examined.
+#[test]
+fn a_plugin_built_against_contract_0_1_0_still_runs() {
+    let s = scan(&[aicomply_test_plugins::CONTRACT_0_1_0], &["-v"]);
+    assert_eq!(s.code(), 0, "{}", s.stderr());
+    let old = s.plugin("contract-0-1-0");
+    assert_eq!(old["status"], "ok", "{old:#}");
+    assert_eq!(old["wit_version"], "0.1.0");
+    assert_eq!(old["files_examined"], Value::Null, "0.1.0 has no progress");
+    assert_eq!(
+        old["log"][0].as_str().unwrap(),
+        "info: 17 entries in the target"
+    );
+    assert_eq!(
+        s.messages("contract-0-1-0"),
+        vec![(
+            "OLD-CONTRACT-1".to_string(),
+            "the target has 17 entries".to_string()
+        )]
+    );
+    for id in ["container", "code", "host"] {
+        let p = s.plugin(id);
+        assert_eq!(p["wit_version"], "0.1.1", "{id}");
+        let files = p["files_examined"].as_u64().unwrap_or(0);
+        assert!(files > 5, "{id} examined {files} files");
+        assert!(
+            s.stderr()
+                .contains(&format!("done     {id} ({files} files)")),
+            "{}",
+            s.stderr()
+        );
+    }
+    s.container_still_reports();
 }

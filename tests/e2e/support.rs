@@ -15,7 +15,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// Components compiled by one test are reused by the others.
-fn cache_dir() -> PathBuf {
+pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
 }
 

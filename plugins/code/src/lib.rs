@@ -66,10 +66,14 @@ pub fn scan_tree(root: &Path, config: &scanner::Config, scan: &mut Scan) {
             "the walk stopped at its depth or file-count limit; files beyond it were not scanned",
         );
     }
+    // Models are recognised by content, so every file is examined.
+    let progress = aicomply_sdk::Progress::new(u32::try_from(walk.files.len()).ok());
     let mut scanner = scanner::Scanner::new(scan, config);
     for entry in &walk.files {
         scanner.scan_file(entry.path.clone(), &entry.relative);
+        progress.file_done();
     }
+    progress.finish();
     let models = scanner.models;
     for check in checks::MODEL_CHECKS {
         if models > 0 {

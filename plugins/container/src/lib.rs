@@ -120,10 +120,15 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
     let mut settings = daemon::Settings::default();
     let mut units = Vec::new();
-    for entry in &walk.files {
-        let Some(kind) = classify_path(&entry.relative) else {
-            continue;
-        };
+    // The files this plugin reads, chosen by name and place.
+    let relevant: Vec<(&fs::Entry, Kind)> = walk
+        .files
+        .iter()
+        .filter_map(|e| classify_path(&e.relative).map(|k| (e, k)))
+        .collect();
+    let progress = aicomply_sdk::Progress::new(u32::try_from(relevant.len()).ok());
+    for (entry, kind) in relevant {
+        progress.file_done();
         if kind == Kind::RpmPackages {
             match aicomply_sdk::rpmdb::installed(&entry.path) {
                 Ok(installed) => {
@@ -174,6 +179,7 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
             Kind::Yaml => workloads += kubernetes::check(&entry.relative, &text, scan),
         }
     }
+    progress.finish();
     for (path, text) in &units {
         if daemon::read_unit(path, text, &mut settings, scan) {
             daemons += 1;

@@ -46,13 +46,7 @@ impl Plugin for HostPlugin {
             Some(r) => (r, "host"),
             None => (ctx.target()?, "target"),
         };
-        check_root(
-            &Root {
-                base: root.to_path_buf(),
-                name: name.into(),
-            },
-            scan,
-        );
+        check_root(&Root::new(root.to_path_buf(), name), scan);
         Ok(())
     }
 }
@@ -64,15 +58,29 @@ pub struct Root {
     pub base: PathBuf,
     /// The root's name for locations (`target` or `host`).
     pub name: String,
+    /// Counts the files read, for the host's progress display.
+    pub progress: aicomply_sdk::Progress,
 }
 
 impl Root {
+    pub fn new(base: PathBuf, name: &str) -> Self {
+        Root {
+            base,
+            name: name.into(),
+            progress: aicomply_sdk::Progress::new(None),
+        }
+    }
+
     pub(crate) fn path(&self, abs: &str) -> PathBuf {
         self.base.join(abs.trim_start_matches('/'))
     }
 
     pub(crate) fn read(&self, abs: &str) -> Option<String> {
-        read_text(&self.path(abs), MAX_FILE).ok()
+        let text = read_text(&self.path(abs), MAX_FILE).ok();
+        if text.is_some() {
+            self.progress.file_done();
+        }
+        text
     }
 
     fn exists(&self, abs: &str) -> bool {
@@ -964,13 +972,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("aicomply-host-empty-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut scan = Scan::new(checks::catalogue());
-        check_root(
-            &Root {
-                base: dir.clone(),
-                name: "target".into(),
-            },
-            &mut scan,
-        );
+        check_root(&Root::new(dir.clone(), "target"), &mut scan);
         let out = scan.into_output();
         assert!(out.findings.is_empty() && out.evaluated.is_empty());
         assert_eq!(out.not_checked.len(), checks::catalogue().len());
@@ -990,13 +992,7 @@ mod tests {
         .unwrap();
         let run = |dir: &std::path::Path| {
             let mut scan = Scan::new(checks::catalogue());
-            check_root(
-                &Root {
-                    base: dir.to_path_buf(),
-                    name: "target".into(),
-                },
-                &mut scan,
-            );
+            check_root(&Root::new(dir.to_path_buf(), "target"), &mut scan);
             scan.into_output()
         };
         let out = run(&dir);
@@ -1035,13 +1031,7 @@ mod tests {
 
     fn findings_of(base: std::path::PathBuf) -> (Vec<(String, String)>, RunOutputSummary) {
         let mut scan = Scan::new(checks::catalogue());
-        check_root(
-            &Root {
-                base,
-                name: "target".into(),
-            },
-            &mut scan,
-        );
+        check_root(&Root::new(base, "target"), &mut scan);
         let mut ids: Vec<(String, String)> = scan
             .findings()
             .iter()
@@ -1159,13 +1149,7 @@ mod tests {
         let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/fixtures/example-ai-service");
         let mut scan = Scan::new(checks::catalogue());
-        check_root(
-            &Root {
-                base,
-                name: "target".into(),
-            },
-            &mut scan,
-        );
+        check_root(&Root::new(base, "target"), &mut scan);
         let mut ids: Vec<(String, String)> = scan
             .findings()
             .iter()

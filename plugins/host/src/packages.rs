@@ -50,6 +50,7 @@ pub fn load(root: &crate::Root) -> Result<Packages, (String, Option<(String, Str
         if !file.is_file() {
             continue;
         }
+        root.progress.file_done();
         return match rpmdb::installed(&file) {
             Ok(installed) => Ok(Packages {
                 path,

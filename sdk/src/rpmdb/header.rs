@@ -113,7 +113,7 @@ pub(crate) mod tests {
         let mut index = Vec::new();
         let mut put = |tag: u32, kind: u32, bytes: &[u8], store: &mut Vec<u8>| {
             if kind == TYPE_INT32 {
-                while store.len() % 4 != 0 {
+                while !store.len().is_multiple_of(4) {
                     store.push(0);
                 }
             }
