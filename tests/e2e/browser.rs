@@ -169,6 +169,28 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
         vec![url.clone()],
         "clicks made requests"
     );
+
+    // Printed: the filter bar is not on paper, every finding is, and
+    // Chromium prints the report to a PDF.
+    browser.click(&page, "label[for=fc-all]");
+    browser.call(
+        Some(&page),
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": "print"}),
+    );
+    let bar = browser.eval(
+        &page,
+        "getComputedStyle(document.querySelector('nav.filter-bar')).display",
+    );
+    assert_eq!(bar, "none");
+    assert_eq!(visible_findings(&mut browser, &page), all);
+    let pdf = browser.call(
+        Some(&page),
+        "Page.printToPDF",
+        serde_json::json!({"printBackground": true}),
+    );
+    let pdf_bytes = pdf["data"].as_str().unwrap().len() / 4 * 3;
+    assert!(pdf_bytes > 50_000, "a {pdf_bytes}-byte PDF");
     drop(browser);
 
     // A screenshot for people to look at.

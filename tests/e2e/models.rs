@@ -11,19 +11,8 @@ fn corpus_verdicts_through_the_sandboxed_plugin() {
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(corpus.join("expected.json")).unwrap())
             .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        corpus.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (run, report) = run_json(&corpus, &[]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
-    let report = read_json(&out.join("report.json"));
     assert_eq!(plugin(&report, "code")["status"], "ok");
 
     let mut by_file: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();

@@ -383,19 +383,8 @@ fn second_run_loads_compiled_components_from_the_cache() {
 
 #[test]
 fn example_host_snapshot_is_checked_by_the_host_plugin() {
-    let out_dir = tempfile::tempdir().unwrap();
-    let target = fixture("example-ai-service");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out_dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (run, report) = run_json(&fixture("example-ai-service"), &[]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
-    let report = read_json(&out_dir.path().join("report.json"));
     let host = plugin(&report, "host");
     assert_eq!(host["status"], "ok");
     // The optional live-host root was requested but not granted.
@@ -441,19 +430,8 @@ fn example_host_snapshot_is_checked_by_the_host_plugin() {
 /// inside the sandbox, and every package finding points at it.
 #[test]
 fn rpm_host_snapshot_is_read_by_both_plugins() {
-    let out_dir = tempfile::tempdir().unwrap();
-    let target = fixture("rpm-host");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out_dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (run, report) = run_json(&fixture("rpm-host"), &[]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
-    let report = read_json(&out_dir.path().join("report.json"));
     for id in ["host", "container"] {
         let p = plugin(&report, id);
         assert_eq!(p["status"], "ok", "{id}");
@@ -499,19 +477,8 @@ fn rpm_host_snapshot_is_read_by_both_plugins() {
 
 #[test]
 fn tricky_fixture_exercises_every_parsing_rule() {
-    let out_dir = tempfile::tempdir().unwrap();
-    let target = fixture("tricky");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out_dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (run, report) = run_json(&fixture("tricky"), &[]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
-    let report = read_json(&out_dir.path().join("report.json"));
     let expected: Vec<(String, String, u64)> = [
         // Merge key from an anchor: `privileged: true` under `<<: *common`.
         ("CONT-COMPOSE-PRIVILEGED", "docker-compose.yml", 3),
@@ -682,19 +649,8 @@ fn our_own_deployment_examples_pass_our_checks() {
         target.join(".github/workflows/aicomply.yml"),
     )
     .unwrap();
-    let out = dir.path().join("out");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (run, report) = run_json(&target, &["-q"]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
-    let report = read_json(&out.join("report.json"));
     assert_eq!(finding_keys(&report), vec![]);
     let container = plugin(&report, "container");
     let evaluated = container["checks"]

@@ -65,6 +65,25 @@ pub fn aicomply(args: &[&str]) -> Output {
     aicomply_within(args, Duration::from_secs(300))
 }
 
+/// `aicomply run --target TARGET --out <temporary> --format json ARGS…`:
+/// the process output and the JSON report it wrote.
+pub fn run_json(target: &Path, args: &[&str]) -> (Output, Value) {
+    let out = tempfile::tempdir().unwrap();
+    let mut all = vec![
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let run = aicomply(&all);
+    let report = read_json(&out.path().join("report.json"));
+    (run, report)
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exited normally")
 }

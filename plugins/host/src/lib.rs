@@ -1148,22 +1148,7 @@ mod tests {
     fn snapshot_fixture() {
         let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/fixtures/example-ai-service");
-        let mut scan = Scan::new(checks::catalogue());
-        check_root(&Root::new(base, "target"), &mut scan);
-        let mut ids: Vec<(String, String)> = scan
-            .findings()
-            .iter()
-            .map(|f| {
-                (
-                    f.check_id.clone(),
-                    f.location
-                        .as_ref()
-                        .map(|l| format!("{}:{}", l.path, l.line.unwrap_or(0)))
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
-        ids.sort();
+        let (ids, out) = findings_of(base);
         let expected: Vec<(&str, &str)> = vec![
             ("HOST-APT-UNSIGNED", "etc/apt/sources.list.d/vendor.list:1"),
             ("HOST-AUDIT-RULES", "etc/audit/rules.d/audit.rules:0"),
@@ -1197,14 +1182,6 @@ mod tests {
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
-        assert_eq!(
-            ids,
-            expected,
-            "{:#?}",
-            scan.findings()
-                .iter()
-                .map(|f| &f.message)
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(ids, expected, "{:#?}", out.messages);
     }
 }
