@@ -125,7 +125,7 @@ fn ten_thousand_findings_render_in_every_format() {
     assert_valid_sarif(&sarif);
     let html = std::fs::metadata(out.join("report.html")).unwrap().len();
     assert!(
-        html < 16 << 20,
+        html < 8 << 20,
         "the HTML report is {html} bytes for 10,000 findings"
     );
     // The Markdown stays under GitHub's comment limit and says what it left out.
