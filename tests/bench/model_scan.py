@@ -9,7 +9,7 @@ It builds aicomply in release mode, installs picklescan and modelscan from
 PyPI into a virtual environment (target/bench-venv), generates the inputs
 under target/bench-data (an opcode-dense pickle in two sizes, a large
 PyTorch-style zip, 1000 small pickles), runs every tool on every input
-(median of --runs, default 3, after one warm-up), and writes BENCHMARKS.md:
+(median of --runs, default 3, after one warm-up), and writes its section of BENCHMARKS.md:
 wall time, throughput and peak memory of each run.
 
 Peak memory is the child's maximum resident set size (wait4 rusage).
@@ -27,6 +27,9 @@ import subprocess
 import sys
 import time
 import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sections import write_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET = os.path.join(ROOT, "target")
@@ -162,7 +165,7 @@ def write_report(path, rows, runs):
     except (OSError, StopIteration):
         pass
     lines = [
-        "# Benchmarks",
+        "## Model-file scanning",
         "",
         "Model-file scanning: aicomply's `code` plugin (in its WebAssembly sandbox, release build of the host)",
         "against picklescan and modelscan on the same files. Reproduce with:",
@@ -204,9 +207,7 @@ def write_report(path, rows, runs):
         "opcode-dense pickles every tool must parse every opcode.",
         "",
     ]
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
-    print(f"wrote {path}")
+    write_section(path, "model-scan", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -288,6 +288,30 @@ fn reports_render_again_from_a_saved_run() {
         read_json(&first.join("report.json")),
         read_json(&again.join("report.json"))
     );
+    assert_valid_sarif(&read_json(&again.join("report.sarif")));
+    // A report saved by a 1.0.0 aicomply (no files_examined) still renders.
+    let mut old = read_json(&first.join("report.json"));
+    old["schema_version"] = "1.0.0".into();
+    for p in old["plugins"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("files_examined");
+    }
+    std::fs::write(dir.path().join("v1.0.json"), old.to_string()).unwrap();
+    let from_old = dir.path().join("from-old");
+    let run = aicomply(&[
+        "report",
+        "--from",
+        dir.path().join("v1.0.json").to_str().unwrap(),
+        "--out",
+        from_old.to_str().unwrap(),
+        "--format",
+        "html,json",
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let html = std::fs::read_to_string(from_old.join("report.html")).unwrap();
+    assert!(
+        html.contains("not reported"),
+        "files examined shown as unknown"
+    );
     // A file that is not a report, or of another major version, is refused by name.
     std::fs::write(
         dir.path().join("v2.json"),
@@ -614,6 +638,7 @@ fn formats_go_to_stdout_and_files_in_one_run() {
     let sarif: serde_json::Value =
         serde_json::from_slice(&run.stdout).expect("stdout is exactly the SARIF document");
     assert_eq!(sarif["version"], "2.1.0");
+    assert_valid_sarif(&sarif);
     assert!(
         out.join("report.json").exists() && comment.exists() && !out.join("report.md").exists()
     );
