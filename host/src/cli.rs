@@ -51,7 +51,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan a target with the embedded plugins (and --plugins) and write reports.
     #[command(after_help = EXIT_CODES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Render reports again from a saved report.json (no plugin runs).
     Report(ReportArgs),
     /// Combine report.json files from many hosts into one fleet report.
@@ -242,7 +242,7 @@ pub fn main() -> i32 {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run_command(args, jobs).await,
+            Command::Run(args) => run_command(*args, jobs).await,
             Command::Report(args) => report_command(args),
             Command::Merge(args) => merge_command(args),
             Command::Plugins(PluginsCommand::List(sel)) => list_command(sel).await,
@@ -415,21 +415,21 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     } else {
         None
     };
-    if let Some(lock) = &lock {
-        if let Some(code) = refuse(&args.lock, lock.digest_violations(&unverified(&discovered))) {
-            return Ok(code);
-        }
+    if let Some(lock) = &lock
+        && let Some(code) = refuse(&args.lock, lock.digest_violations(&unverified(&discovered)))
+    {
+        return Ok(code);
     }
     let prepared = loader
         .prepare(discovered, &options.limits, jobs, &progress)
         .await?;
-    if let Some(lock) = &lock {
-        if let Some(code) = refuse(
+    if let Some(lock) = &lock
+        && let Some(code) = refuse(
             &args.lock,
             lock.capability_violations(&described(&prepared)),
-        ) {
-            return Ok(code);
-        }
+        )
+    {
+        return Ok(code);
     }
     let outcomes = run::run_all(&loader, prepared, &options, &progress).await?;
     let mut report = Report::build(args.target.display().to_string(), started, outcomes);

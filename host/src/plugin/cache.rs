@@ -71,14 +71,14 @@ impl ComponentCache {
         wasm: &[u8],
         sha256: &str,
     ) -> Result<(Component, bool), String> {
-        if let Some(path) = self.entry(sha256) {
-            if path.exists() {
-                // SAFETY: the file was produced by `precompile_component` of an
-                // engine with the same compatibility hash, in a directory only
-                // this user can write (see `prepare`).
-                if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
-                    return Ok((c, true));
-                }
+        if let Some(path) = self.entry(sha256)
+            && path.exists()
+        {
+            // SAFETY: the file was produced by `precompile_component` of an
+            // engine with the same compatibility hash, in a directory only
+            // this user can write (see `prepare`).
+            if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+                return Ok((c, true));
             }
         }
         let compiled = engine

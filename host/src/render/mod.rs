@@ -241,10 +241,8 @@ pub fn check_outputs(outputs: &[OutputSpec]) -> Result<(), String> {
 fn inert(report: &Report) -> Result<serde_json::Value, String> {
     fn walk(v: &mut serde_json::Value) {
         match v {
-            serde_json::Value::String(s) => {
-                if s.chars().any(crate::terminal::is_unsafe) {
-                    *s = crate::terminal::sanitize(s);
-                }
+            serde_json::Value::String(s) if s.chars().any(crate::terminal::is_unsafe) => {
+                *s = crate::terminal::sanitize(s);
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
             serde_json::Value::Object(map) => map.values_mut().for_each(walk),

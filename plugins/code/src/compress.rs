@@ -31,7 +31,9 @@ pub fn sniff(head: &[u8]) -> Option<Codec> {
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => Some(Codec::Xz),
         [0x5d, 0, 0, ..] => Some(Codec::Lzma),
         [cmf, flg, ..]
-            if cmf & 0x0f == 8 && (*cmf as u16 * 256 + *flg as u16) % 31 == 0 && cmf >> 4 <= 7 =>
+            if cmf & 0x0f == 8
+                && (*cmf as u16 * 256 + *flg as u16).is_multiple_of(31)
+                && cmf >> 4 <= 7 =>
         {
             Some(Codec::Zlib)
         }

@@ -47,8 +47,8 @@ pub fn validate<R: Read>(reader: R, file_len: u64) -> Result<(u64, u64), String>
         let fixed = match ty {
             0 | 1 | 7 => 1,
             2 | 3 => 2,
-            4 | 5 | 6 => 4,
-            10 | 11 | 12 => 8,
+            4..=6 => 4,
+            10..=12 => 8,
             8 => return string(r),
             9 => {
                 if depth > 4 {

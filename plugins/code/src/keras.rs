@@ -51,13 +51,14 @@ fn walk(v: &Value, depth: usize, out: &mut Vec<CodeLayer>) {
                         layer: "a serialized lambda function".into(),
                     });
                 }
-                if let Some(module) = map.get("module").and_then(Value::as_str) {
-                    if !keras_module(module) && !module.is_empty() {
-                        out.push(CodeLayer {
-                            what: module.to_string(),
-                            layer: format!("{name} ({class})"),
-                        });
-                    }
+                if let Some(module) = map.get("module").and_then(Value::as_str)
+                    && !keras_module(module)
+                    && !module.is_empty()
+                {
+                    out.push(CodeLayer {
+                        what: module.to_string(),
+                        layer: format!("{name} ({class})"),
+                    });
                 }
             }
             for child in map.values() {
@@ -81,10 +82,10 @@ pub fn find_config_in_hdf5(bytes: &[u8]) -> Option<Value> {
         let window_start = pos.saturating_sub(4096);
         for start in (window_start..pos).rev().filter(|&i| bytes[i] == b'{') {
             let mut it = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<Value>();
-            if let Some(Ok(v)) = it.next() {
-                if v.get("class_name").is_some() {
-                    return Some(v);
-                }
+            if let Some(Ok(v)) = it.next()
+                && v.get("class_name").is_some()
+            {
+                return Some(v);
             }
         }
         from = pos + needle.len();

@@ -70,10 +70,10 @@ fn take<'a>(buf: &mut &'a [u8], n: u64) -> Result<&'a [u8], String> {
 fn sub(msg: &[u8], num: u32) -> Result<Vec<&[u8]>, String> {
     let mut out = Vec::new();
     for f in fields(msg) {
-        if let (n, Field::Bytes(b)) = f? {
-            if n == num {
-                out.push(b);
-            }
+        if let (n, Field::Bytes(b)) = f?
+            && n == num
+        {
+            out.push(b);
         }
     }
     Ok(out)
@@ -144,10 +144,10 @@ fn graph_locations(graph: &[u8], depth: u32, out: &mut Vec<String>) -> Result<()
     }
     for tensor in tensors {
         for entry in sub(tensor, 13)? {
-            if string_field(entry, 1)?.as_deref() == Some("location") {
-                if let Some(v) = string_field(entry, 2)? {
-                    out.push(v);
-                }
+            if string_field(entry, 1)?.as_deref() == Some("location")
+                && let Some(v) = string_field(entry, 2)?
+            {
+                out.push(v);
             }
         }
     }

@@ -129,7 +129,7 @@ pub fn read_unit(path: &str, text: &str, settings: &mut Settings, scan: &mut Sca
                 | "--live-restore"
                 | "--userland-proxy"
                 | "--experimental" => {
-                    let b = inline.as_deref().map_or(true, |v| v != "false");
+                    let b = inline.as_deref() != Some("false");
                     (flag.trim_start_matches("--"), Value::Bool(b))
                 }
                 _ => continue,

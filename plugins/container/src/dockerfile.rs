@@ -55,10 +55,10 @@ pub fn parse(text: &str) -> Vec<Instruction> {
         if key.is_empty() || key.contains(char::is_whitespace) {
             break;
         }
-        if key == "escape" {
-            if let Some(c) = value.trim().chars().next() {
-                escape = c;
-            }
+        if key == "escape"
+            && let Some(c) = value.trim().chars().next()
+        {
+            escape = c;
         }
         i += 1;
     }
@@ -382,16 +382,15 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
                 }
                 run_rules(path, ins.line, &script, scan);
             }
-            "EXPOSE" => {
+            "EXPOSE"
                 if ins
                     .args
                     .split_whitespace()
-                    .any(|p| p == "22" || p == "22/tcp")
-                {
-                    scan.finding(checks::SSHD_IN_IMAGE, "the image exposes port 22 (SSH)")
-                        .at(at(ins.line))
-                        .evidence(format!("EXPOSE {}", ins.args));
-                }
+                    .any(|p| p == "22" || p == "22/tcp") =>
+            {
+                scan.finding(checks::SSHD_IN_IMAGE, "the image exposes port 22 (SSH)")
+                    .at(at(ins.line))
+                    .evidence(format!("EXPOSE {}", ins.args));
             }
             "ADD" => {
                 let has_checksum = ins
@@ -662,18 +661,19 @@ fn known_token(value: &str) -> Option<&'static str> {
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
-    if let Some(rest) = value.strip_prefix("hf_") {
-        if rest.len() >= 30 && rest.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Some("a Hugging Face access token");
-        }
+    if let Some(rest) = value.strip_prefix("hf_")
+        && rest.len() >= 30
+        && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Some("a Hugging Face access token");
     }
     if value.starts_with("sk-ant-") && alnum(&value[7..], 20) {
         return Some("an Anthropic API key");
     }
-    if let Some(rest) = value.strip_prefix("sk-") {
-        if alnum(rest, 20) {
-            return Some("an OpenAI-style API key");
-        }
+    if let Some(rest) = value.strip_prefix("sk-")
+        && alnum(rest, 20)
+    {
+        return Some("an OpenAI-style API key");
     }
     if (value.starts_with("AKIA") || value.starts_with("ASIA"))
         && value.len() == 20

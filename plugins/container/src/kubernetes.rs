@@ -126,7 +126,7 @@ fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
     if spec.get("hostUsers").and_then(Node::as_bool) != Some(false) {
         let loc = spec
             .get("hostUsers")
-            .map_or(Location::target(path).line(spec.line), |n| at(n));
+            .map_or(Location::target(path).line(spec.line), &at);
         scan.finding(
             checks::K8S_HOST_USERS,
             format!(

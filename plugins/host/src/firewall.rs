@@ -95,8 +95,8 @@ pub fn nftables(text: &str, file: &str, fw: &mut Inbound) {
             let after = &line[line.find("dport").expect("checked") + 5..];
             let after = after.trim();
             // `dport 22`, or a set: `dport { 22, 443 }`.
-            let spec = if after.starts_with('{') {
-                after[1..].split('}').next().unwrap_or("")
+            let spec = if let Some(set) = after.strip_prefix('{') {
+                set.split('}').next().unwrap_or("")
             } else {
                 after.split_whitespace().next().unwrap_or("")
             };
@@ -152,8 +152,8 @@ mod tests {
             "rules.v4",
             &mut fw,
         );
-        assert_eq!(fw.default_accept.as_ref().unwrap().0, false);
-        assert_eq!(fw.forward_accept.as_ref().unwrap().0, true);
+        assert!(!fw.default_accept.as_ref().unwrap().0);
+        assert!(fw.forward_accept.as_ref().unwrap().0);
         let ports: Vec<_> = fw
             .open
             .iter()

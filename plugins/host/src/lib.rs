@@ -732,7 +732,7 @@ fn firewall(root: &Root, packages: Option<&Packages>, scan: &mut Scan) {
                     FIREWALLS.join(", ")
                 ),
             )
-            .at(root.at(&packages.map_or("/", |p| &p.path), 0));
+            .at(root.at(packages.map_or("/", |p| &p.path), 0));
             return mark(scan, &ids[1..], false, "no firewall is installed");
         }
         return mark(

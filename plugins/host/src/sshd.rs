@@ -7,6 +7,7 @@
 //!   or the end of the file; its settings apply only to matching
 //!   connections, so they are kept apart from the global settings;
 //! - `#` comments, blank lines and CRLF are ignored.
+//!
 //! Hand-written: there is no sshd_config parser crate with these semantics.
 
 use std::collections::BTreeMap;

@@ -380,21 +380,20 @@ impl<R: Read> Vm<'_, R> {
     fn event(&mut self, offset: u64, kind: EventKind) {
         // A billion references to one name would be a billion events:
         // report each distinct import once per stream.
-        if let EventKind::Import { module, name } = &kind {
-            if self.events.iter().any(|e| matches!(&e.kind, EventKind::Import { module: m, name: n } if m == module && n == name) && e.path == self.path) {
-                return;
-            }
+        if let EventKind::Import { module, name } = &kind && self.events.iter().any(|e| {
+            matches!(&e.kind, EventKind::Import { module: m, name: n } if m == module && n == name)
+                && e.path == self.path
+        }) {
+            return;
         }
         if let EventKind::Call {
             module,
             name,
             opcode,
         } = &kind
-        {
-            if self.events.iter().rev().take(64).any(|e| matches!(&e.kind, EventKind::Call { module: m, name: n, opcode: o } if m == module && n == name && o == opcode) && e.path == self.path) {
+            && self.events.iter().rev().take(64).any(|e| matches!(&e.kind, EventKind::Call { module: m, name: n, opcode: o } if m == module && n == name && o == opcode) && e.path == self.path) {
                 return;
             }
-        }
         self.events.push(Event {
             offset,
             kind,
@@ -502,19 +501,18 @@ impl<R: Read> Vm<'_, R> {
                     "copyreg._reconstructor"
                         | "copyreg.__newobj__"
                         | "torch._tensor._rebuild_from_type_v2"
-                ) {
-                    if let Some(Value::Tuple(items)) = &args {
-                        for item in items.iter().take(2) {
-                            if let Value::Global(inner) = item {
-                                self.event(
-                                    at,
-                                    EventKind::Call {
-                                        module: inner.module.clone(),
-                                        name: inner.name.clone(),
-                                        opcode,
-                                    },
-                                );
-                            }
+                ) && let Some(Value::Tuple(items)) = &args
+                {
+                    for item in items.iter().take(2) {
+                        if let Value::Global(inner) = item {
+                            self.event(
+                                at,
+                                EventKind::Call {
+                                    module: inner.module.clone(),
+                                    name: inner.name.clone(),
+                                    opcode,
+                                },
+                            );
                         }
                     }
                 }
@@ -1111,7 +1109,7 @@ impl<R: Read> Vm<'_, R> {
                     }
                 }
             }
-            0x82 | 0x83 | 0x84 => {
+            0x82..=0x84 => {
                 let code = match op {
                     0x82 => self.input.u8().map_err(trunc)? as u32,
                     0x83 => u16::from_le_bytes(self.input.array::<2>().map_err(trunc)?) as u32,

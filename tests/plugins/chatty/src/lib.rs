@@ -1,6 +1,9 @@
 //! Hostile test plugin: floods stderr and the host log. The host keeps only
 //! what its caps allow and reports the plugin as failed, naming the limit.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use aicomply_sdk::{Check, Context, LogLevel, Plugin, PluginInfo, Scan, Severity};
 
 struct Chatty;

@@ -2,6 +2,9 @@
 //! markup in every string it returns. Reports must escape them; the
 //! terminal must never receive them raw.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use aicomply_sdk::{Check, Context, Location, Plugin, PluginInfo, Scan, Severity};
 
 struct EscapeText;

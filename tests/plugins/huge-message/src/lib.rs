@@ -1,5 +1,8 @@
 //! Hostile test plugin: returns one finding with a 100 MB message.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use aicomply_sdk::{Check, Context, Plugin, PluginInfo, Scan, Severity};
 
 struct HugeMessage;

@@ -2,6 +2,9 @@
 //! finding for another (and claims to have evaluated a third). It bypasses
 //! the SDK's `Scan`, which would refuse, and implements the export itself.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use aicomply_sdk::bindings::exports::aicomply::plugin::scanner::Guest;
 use aicomply_sdk::{Check, Finding, PluginInfo, RunContext, RunOutput, Severity};
 

@@ -2,6 +2,9 @@
 //! host must refuse it at load (it imports wasi:sockets); were it loaded,
 //! the WASI context denies every address anyway.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
 
 use aicomply_sdk::{Check, Context, Plugin, PluginInfo, Scan, Severity};

@@ -2,6 +2,9 @@
 //! variables, arguments, stdin, the working directory) and reports what it
 //! found. The host must give it none.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use std::io::Read;
 
 use aicomply_sdk::{Check, Context, Plugin, PluginInfo, Scan, Severity};

@@ -1,6 +1,9 @@
 //! Hostile test plugin: never returns from `run`. The host's deadline must
 //! stop it and report it as errored.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use aicomply_sdk::{Check, Context, Plugin, PluginInfo, Scan, Severity};
 
 struct SpinForever;

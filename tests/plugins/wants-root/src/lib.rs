@@ -2,6 +2,9 @@
 //! metadata. Without the grants its checks must be reported as not checked,
 //! with the reason; with them it reads the root.
 
+// The export macro is compiled for wasm32 only; natively the plugin is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use aicomply_sdk::{Capability, Check, Context, Location, Plugin, PluginInfo, Scan, Severity};
 
 struct WantsRoot;
