@@ -73,6 +73,15 @@ pub fn packages<S: Source>(src: &mut S, out: &mut Vec<Vec<u8>>) -> Result<(), Er
     let file_pages = src.size()? / page_size as u64;
     let last_page = word(32).min(file_pages.saturating_sub(1).min(u32::MAX as u64) as u32);
     let max_bucket = word(72);
+    // Every bucket has a page of its own, so a count past the file's pages
+    // is corrupt (and would otherwise be a four-billion-step loop).
+    if max_bucket > last_page {
+        return err(format!(
+            "Berkeley DB: {} buckets in a file of {} pages",
+            max_bucket as u64 + 1,
+            last_page as u64 + 1
+        ));
+    }
     let spares: Vec<u32> = (0..32).map(|i| word(96 + 4 * i)).collect();
     let mut db = Db {
         src,
@@ -187,7 +196,8 @@ impl<S: Source> Db<'_, S> {
                 "Berkeley DB: a {total}-byte item is larger than any rpm header"
             ));
         }
-        let mut out = Vec::with_capacity(total);
+        // Grown as pages arrive: a claimed length is not trusted to allocate.
+        let mut out = Vec::with_capacity(total.min(1 << 20));
         let mut seen = HashSet::new();
         while out.len() < total {
             if n == 0 || !seen.insert(n) {

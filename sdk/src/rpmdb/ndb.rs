@@ -26,7 +26,10 @@ pub fn packages<S: Source>(src: &mut S, out: &mut Vec<Vec<u8>>) -> Result<(), Er
         return err("ndb: not a version 0 package database");
     }
     let slot_pages = le32(&header, 12).unwrap_or(0) as u64;
-    if slot_pages == 0 || slot_pages * PAGE as u64 > size {
+    // 256 slots a page: enough pages for MAX_PACKAGES, and no more, so a
+    // damaged count cannot make the reader allocate the whole file.
+    let max_pages = (MAX_PACKAGES / (PAGE / SLOT) + 1) as u64;
+    if slot_pages == 0 || slot_pages > max_pages || slot_pages * PAGE as u64 > size {
         return err(format!(
             "ndb: {slot_pages} slot pages do not fit in {size} bytes"
         ));
