@@ -375,21 +375,28 @@ impl Report {
                 .then_with(|| a.location.cmp(&b.location))
         });
 
+        let run = RunInfo {
+            target,
+            started_at: humantime::format_rfc3339_seconds(started).to_string(),
+            finished_at: humantime::format_rfc3339_seconds(finished).to_string(),
+            duration_ms: finished
+                .duration_since(started)
+                .unwrap_or_default()
+                .as_millis() as u64,
+        };
+        Report::assemble(run, plugins, findings)
+    }
+
+    /// A report of this tool and schema version from its run, plugins and
+    /// findings, with the summary, domains and controls worked out.
+    fn assemble(run: RunInfo, plugins: Vec<PluginResult>, findings: Vec<Finding>) -> Report {
         let mut report = Report {
             schema_version: SCHEMA_VERSION.into(),
             tool: Tool {
                 name: "aicomply".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
-            run: RunInfo {
-                target,
-                started_at: humantime::format_rfc3339_seconds(started).to_string(),
-                finished_at: humantime::format_rfc3339_seconds(finished).to_string(),
-                duration_ms: finished
-                    .duration_since(started)
-                    .unwrap_or_default()
-                    .as_millis() as u64,
-            },
+            run,
             summary: Summary::default(),
             domains: Vec::new(),
             controls: Vec::new(),
@@ -634,28 +641,13 @@ impl Report {
                 .then_with(|| a.host.cmp(&b.host))
         });
         let hosts = per_host.len();
-        let mut report = Report {
-            schema_version: SCHEMA_VERSION.into(),
-            tool: Tool {
-                name: "aicomply".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-            },
-            run: RunInfo {
-                target: format!("fleet of {hosts} hosts"),
-                started_at: started,
-                finished_at: finished,
-                duration_ms: 0,
-            },
-            summary: Summary::default(),
-            domains: Vec::new(),
-            controls: Vec::new(),
-            plugins,
-            findings,
-            baseline: None,
-            waivers: Vec::new(),
-            suppressions: Vec::new(),
+        let run = RunInfo {
+            target: format!("fleet of {hosts} hosts"),
+            started_at: started,
+            finished_at: finished,
+            duration_ms: 0,
         };
-        report.summarize();
+        let mut report = Report::assemble(run, plugins, findings);
         for c in &mut report.controls {
             for (host, controls) in &per_host {
                 if let Some(hc) = controls.iter().find(|h| h.id == c.id) {

@@ -65,6 +65,25 @@ pub struct Walk {
     pub truncated: bool,
 }
 
+impl Walk {
+    /// Record what the walk could not see as diagnostics on `scan`, so a
+    /// folder that could not be listed is never mistaken for an empty one.
+    pub fn report_gaps(&self, scan: &mut crate::Scan) {
+        for (dir, error) in &self.errors {
+            scan.diagnostic(
+                crate::Location::target(dir.clone()),
+                format!("folder not listed: {error}"),
+            );
+        }
+        if self.truncated {
+            scan.diagnostic(
+                crate::Location::target("."),
+                "the walk stopped at its depth or file-count limit; files beyond it were not scanned",
+            );
+        }
+    }
+}
+
 /// List the regular files under `root`.
 pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
     let mut out = Walk::default();

@@ -22,7 +22,7 @@ pub mod zip;
 use std::path::Path;
 
 use aicomply_sdk::fs::{self, WalkOptions};
-use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan};
+use aicomply_sdk::{Capability, Context, Plugin, PluginInfo, Scan};
 
 pub struct CodePlugin;
 
@@ -54,18 +54,7 @@ aicomply_sdk::export_plugin!(CodePlugin);
 /// Scan every file under `root` for model files.
 pub fn scan_tree(root: &Path, config: &scanner::Config, scan: &mut Scan) {
     let walk = fs::walk(root, &WalkOptions::default());
-    for (dir, error) in &walk.errors {
-        scan.diagnostic(
-            Location::target(dir.clone()),
-            format!("folder not listed: {error}"),
-        );
-    }
-    if walk.truncated {
-        scan.diagnostic(
-            Location::target("."),
-            "the walk stopped at its depth or file-count limit; files beyond it were not scanned",
-        );
-    }
+    walk.report_gaps(scan);
     // Models are recognised by content, so every file is examined.
     let progress = aicomply_sdk::Progress::new(u32::try_from(walk.files.len()).ok());
     let mut scanner = scanner::Scanner::new(scan, config);

@@ -419,6 +419,24 @@ impl<'a> Scanner<'a> {
         true
     }
 
+    /// A dangerous callable the pickle calls: where, by which opcode, and
+    /// what it can do.
+    fn call_finding(
+        &mut self,
+        place: &Place,
+        full: &str,
+        (offset, opcode, path): &(u64, &'static str, Vec<u64>),
+        danger: policy::Danger,
+    ) {
+        let msg = format!(
+            "{opcode} {full} at byte {offset}{}: it {}",
+            nested(path),
+            danger.explain()
+        );
+        let evidence = format!("{opcode} {full} @ {offset}");
+        self.finding(checks::PICKLE_CALL, place, msg, Some(evidence));
+    }
+
     /// Turn pickle events into findings.
     fn judge(&mut self, events: &[pickle::Event], place: &Place) {
         let mut called: BTreeMap<(String, String), (u64, &'static str, Vec<u64>)> = BTreeMap::new();
@@ -436,19 +454,6 @@ impl<'a> Scanner<'a> {
                 ));
             }
         }
-        let nested = |path: &[u64]| {
-            if path.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " (inside a payload loaded at byte {})",
-                    path.iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" → ")
-                )
-            }
-        };
         let mut suspicious: Vec<String> = Vec::new();
         let mut reported = std::collections::BTreeSet::new();
         for e in events {
@@ -470,19 +475,7 @@ impl<'a> Scanner<'a> {
                             suspicious.push(format!("{full} ({how})"));
                         }
                         Class::Dangerous(danger) => match called.get(&key) {
-                            Some((offset, opcode, path)) => {
-                                let msg = format!(
-                                    "{opcode} {full} at byte {offset}{}: it {}",
-                                    nested(path),
-                                    danger.explain()
-                                );
-                                self.finding(
-                                    checks::PICKLE_CALL,
-                                    place,
-                                    msg,
-                                    Some(format!("{opcode} {full} @ {offset}")),
-                                );
-                            }
+                            Some(call) => self.call_finding(place, &full, call, danger),
                             None => {
                                 let msg = format!(
                                     "imports {full} at byte {}{} without calling it directly: it {}",
@@ -509,21 +502,12 @@ impl<'a> Scanner<'a> {
                     }
                     reported.insert(key.clone());
                     let full = format!("{module}.{name}");
-                    if let Class::Dangerous(danger) = policy::classify(module, name) {
-                        let (offset, opcode, path) = &called[&key];
-                        let msg = format!(
-                            "{opcode} {full} at byte {offset}{}: it {}",
-                            nested(path),
-                            danger.explain()
-                        );
-                        self.finding(
-                            checks::PICKLE_CALL,
-                            place,
-                            msg,
-                            Some(format!("{opcode} {full} @ {offset}")),
-                        );
-                    } else if policy::classify(module, name) == Class::Suspicious {
-                        suspicious.push(format!("{full} (called)"));
+                    match policy::classify(module, name) {
+                        Class::Dangerous(danger) => {
+                            self.call_finding(place, &full, &called[&key], danger)
+                        }
+                        Class::Suspicious => suspicious.push(format!("{full} (called)")),
+                        Class::Allowed => {}
                     }
                 }
                 EventKind::Unresolved { opcode, detail } => {
@@ -1160,4 +1144,12 @@ impl<'a> Scanner<'a> {
             }
         }
     }
+}
+/// Where a nested payload sits, for messages: empty at the top level.
+fn nested(path: &[u64]) -> String {
+    if path.is_empty() {
+        return String::new();
+    }
+    let offsets: Vec<String> = path.iter().map(|p| p.to_string()).collect();
+    format!(" (inside a payload loaded at byte {})", offsets.join(" → "))
 }

@@ -103,18 +103,7 @@ fn classify(name: &str) -> Option<Kind> {
 /// Scan every relevant file under `root` and record the results on `scan`.
 pub fn scan_tree(root: &Path, scan: &mut Scan) {
     let walk = fs::walk(root, &WalkOptions::default());
-    for (dir, error) in &walk.errors {
-        scan.diagnostic(
-            Location::target(dir.clone()),
-            format!("folder not listed: {error}"),
-        );
-    }
-    if walk.truncated {
-        scan.diagnostic(
-            Location::target("."),
-            "the walk stopped at its depth or file-count limit; files beyond it were not scanned",
-        );
-    }
+    walk.report_gaps(scan);
 
     let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);

@@ -640,22 +640,32 @@ fn ssh(root: &Root, scan: &mut Scan) {
             );
         }
     }
+    // `yes` inside a Match block applies only to the matching connections;
+    // each is reported at the severity given here.
+    const MATCHED: &[(&str, &str, &str, Severity)] = &[
+        (
+            "permitrootlogin",
+            "PermitRootLogin",
+            checks::SSH_ROOT,
+            Severity::Medium,
+        ),
+        (
+            "passwordauthentication",
+            "PasswordAuthentication",
+            checks::SSH_PASSWORD,
+            Severity::Low,
+        ),
+    ];
     for (criteria, key, s) in &cfg.matched {
-        if key == "permitrootlogin" && s.value.eq_ignore_ascii_case("yes") {
-            scan.finding(
-                checks::SSH_ROOT,
-                format!("PermitRootLogin yes for connections matching {criteria}"),
-            )
-            .at(root.at(&s.file, s.line))
-            .severity(Severity::Medium);
-        }
-        if key == "passwordauthentication" && s.value.eq_ignore_ascii_case("yes") {
-            scan.finding(
-                checks::SSH_PASSWORD,
-                format!("PasswordAuthentication yes for connections matching {criteria}"),
-            )
-            .at(root.at(&s.file, s.line))
-            .severity(Severity::Low);
+        for (keyword, name, check, severity) in MATCHED {
+            if key == keyword && s.value.eq_ignore_ascii_case("yes") {
+                scan.finding(
+                    check,
+                    format!("{name} yes for connections matching {criteria}"),
+                )
+                .at(root.at(&s.file, s.line))
+                .severity(*severity);
+            }
         }
     }
     mark(scan, &ids, true, "");

@@ -193,6 +193,14 @@ mod tests {
             .join(rel)
     }
 
+    /// One database per format and variant, all holding the same packages.
+    const DATABASES: [&str; 4] = [
+        "rpm-host/var/lib/rpm/rpmdb.sqlite",
+        "rpmdb/Packages",
+        "rpmdb/Packages-checksummed",
+        "rpmdb/Packages.db",
+    ];
+
     fn expected() -> BTreeMap<String, String> {
         std::fs::read_to_string(fixture("rpmdb/expected.txt"))
             .unwrap()
@@ -213,12 +221,13 @@ mod tests {
             !want.contains_key("lib-filler07"),
             "erased before the snapshot"
         );
-        for (db, format) in [
-            ("rpm-host/var/lib/rpm/rpmdb.sqlite", Format::Sqlite),
-            ("rpmdb/Packages", Format::BerkeleyDb),
-            ("rpmdb/Packages-checksummed", Format::BerkeleyDb),
-            ("rpmdb/Packages.db", Format::Ndb),
-        ] {
+        let formats = [
+            Format::Sqlite,
+            Format::BerkeleyDb,
+            Format::BerkeleyDb,
+            Format::Ndb,
+        ];
+        for (db, format) in DATABASES.into_iter().zip(formats) {
             let bytes = std::fs::read(fixture(db)).unwrap();
             assert_eq!(Format::detect(&bytes), Some(format), "{db}");
             assert_eq!(installed(&fixture(db)).unwrap(), want, "{db}");
@@ -246,12 +255,7 @@ mod tests {
     #[test]
     fn damaged_databases_fail_cleanly() {
         let want = expected();
-        for db in [
-            "rpm-host/var/lib/rpm/rpmdb.sqlite",
-            "rpmdb/Packages",
-            "rpmdb/Packages-checksummed",
-            "rpmdb/Packages.db",
-        ] {
+        for db in DATABASES {
             let good = std::fs::read(fixture(db)).unwrap();
             let step = (good.len() / 61).max(1);
             for at in (0..good.len()).step_by(step) {
@@ -285,12 +289,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        for db in [
-            "rpm-host/var/lib/rpm/rpmdb.sqlite",
-            "rpmdb/Packages",
-            "rpmdb/Packages-checksummed",
-            "rpmdb/Packages.db",
-        ] {
+        for db in DATABASES {
             let good = std::fs::read(fixture(db)).unwrap();
             for _ in 0..150 {
                 let mut bad = good.clone();
