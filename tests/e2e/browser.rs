@@ -59,20 +59,19 @@ fn html_report_renders_in_chromium_with_plugin_markup_inert() {
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::ESCAPE_TEXT]);
     let out = dir.path().join("out");
     let target = fixture("example-ai-service");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "html",
-        "--fail-on",
-        "none",
-    ]);
+    let run = aicomply_run(
+        &target,
+        &out,
+        &[
+            "-q",
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--format",
+            "html",
+            "--fail-on",
+            "none",
+        ],
+    );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let url = format!("file://{}", out.join("report.html").display());
     let mut browser = Browser::launch(&binary, HEADLESS, &dir.path().join("profile"));

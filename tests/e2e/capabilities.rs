@@ -8,17 +8,8 @@ fn wants_root_scan(extra: &[&str]) -> serde_json::Value {
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::WANTS_ROOT]);
     let out = dir.path().join("out");
     let target = fixture("hardened");
-    let mut args = vec![
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let run = aicomply(&args);
+    let plugins_arg = ["--plugins", plugins.to_str().unwrap()];
+    let run = aicomply_run(&target, &out, &[&plugins_arg[..], extra].concat());
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     read_json(&out.join("report.json"))
 }

@@ -11,15 +11,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().to_str().unwrap();
     let target = fixture("example-ai-service");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out,
-        "--fail-on",
-        "high",
-    ]);
+    let run = aicomply_run(&target, out, &["--fail-on", "high"]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
 
     let report = read_json(&out_dir.path().join("report.json"));
@@ -106,13 +98,7 @@ fn example_target_exact_findings_statuses_and_reports() {
 fn hardened_target_passes_with_exit_0() {
     let out_dir = tempfile::tempdir().unwrap();
     let target = fixture("hardened");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out_dir.path().to_str().unwrap(),
-    ]);
+    let run = aicomply_run(&target, out_dir.path(), &[]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let report = read_json(&out_dir.path().join("report.json"));
     // The same service hardened, with its host: nothing at low or above
@@ -175,38 +161,18 @@ fn progress_lines_only_with_verbose_when_not_on_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let target = fixture("hardened");
     let out = dir.path().join("out");
-    let plain = stderr(&aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    let plain = stderr(&aicomply_run(&target, &out, &[]));
     assert!(
         !plain.contains("loaded ") && !plain.contains('\r'),
         "no progress in a log: {plain}"
     );
     assert!(plain.contains("Result: PASS"), "{plain}");
-    let verbose = stderr(&aicomply(&[
-        "run",
-        "-v",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    let verbose = stderr(&aicomply_run(&target, &out, &["-v"]));
     assert!(
         verbose.contains("loaded   embedded:host") && verbose.contains("done     code"),
         "{verbose}"
     );
-    let quiet = stderr(&aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    let quiet = stderr(&aicomply_run(&target, &out, &["-q"]));
     assert!(quiet.is_empty(), "{quiet}");
 }
 
@@ -312,18 +278,17 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     .unwrap();
     let target = fixture("example-ai-service");
     let out = dir.path().join("out");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-        "--fail-on",
-        "none",
-    ]);
+    let run = aicomply_run(
+        &target,
+        &out,
+        &[
+            "-q",
+            "--templates",
+            templates.to_str().unwrap(),
+            "--fail-on",
+            "none",
+        ],
+    );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.starts_with("custom 56 findings for "), "{md}");
@@ -335,16 +300,11 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     );
 
     std::fs::write(templates.join("report.md.j2"), "fine\n{% for x in %}\n").unwrap();
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ]);
+    let run = aicomply_run(
+        &target,
+        &out,
+        &["-q", "--templates", templates.to_str().unwrap()],
+    );
     assert_eq!(code(&run), 2);
     let err = stderr(&run);
     assert!(
@@ -535,18 +495,11 @@ fn sarif_and_junit_come_from_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let target = fixture("example-ai-service");
     let run = |out: &std::path::Path| {
-        let r = aicomply(&[
-            "run",
-            "-q",
-            "--target",
-            target.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--format",
-            "json,sarif,junit",
-            "--fail-on",
-            "none",
-        ]);
+        let r = aicomply_run(
+            &target,
+            out,
+            &["-q", "--format", "json,sarif,junit", "--fail-on", "none"],
+        );
         assert_eq!(code(&r), 0, "{}", stderr(&r));
     };
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));

@@ -66,18 +66,11 @@ fn json_reports_match_the_schema() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let target = fixture(name);
-        let run = aicomply(&[
-            "run",
-            "-q",
-            "--target",
-            target.to_str().unwrap(),
-            "--out",
-            dir.path().to_str().unwrap(),
-            "--format",
-            "json,sarif",
-            "--fail-on",
-            "none",
-        ]);
+        let run = aicomply_run(
+            &target,
+            dir.path(),
+            &["-q", "--format", "json,sarif", "--fail-on", "none"],
+        );
         assert_eq!(code(&run), 0, "{name}: {}", stderr(&run));
         assert_valid(&read_json(&dir.path().join("report.json")));
         assert_valid_sarif(&read_json(&dir.path().join("report.sarif")));
@@ -96,20 +89,19 @@ fn ten_thousand_findings_render_in_every_format() {
     .unwrap();
     let out = dir.path().join("out");
     let target = fixture("hardened");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "html,md,json,sarif,junit",
-    ]);
+    let run = aicomply_run(
+        &target,
+        &out,
+        &[
+            "-q",
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "html,md,json,sarif,junit",
+        ],
+    );
     assert_eq!(code(&run), 1, "{}", stderr(&run));
     let report = read_json(&out.join("report.json"));
     assert_eq!(
@@ -146,18 +138,7 @@ fn baseline_marks_new_unchanged_and_fixed_and_can_gate_on_new_only() {
     copy_tree(&fixture("tricky"), &target);
     let t = target.to_str().unwrap();
     let first = dir.path().join("first");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        t,
-        "--out",
-        first.to_str().unwrap(),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
+    let run = aicomply_run(t, &first, &["-q", "--format", "json", "--fail-on", "none"]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
 
     // Fix the compose file, add a line above the Dockerfile finding (it
@@ -233,21 +214,20 @@ fn baseline_marks_new_unchanged_and_fixed_and_can_gate_on_new_only() {
     // ... and once it is in the baseline, the old findings alone pass.
     let third = dir.path().join("third");
     let rebased = second.join("report.json");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
+    let run = aicomply_run(
         t,
-        "--out",
-        third.to_str().unwrap(),
-        "--format",
-        "json",
-        "--baseline",
-        rebased.to_str().unwrap(),
-        "--fail-on",
-        "low",
-        "--fail-on-new",
-    ]);
+        &third,
+        &[
+            "-q",
+            "--format",
+            "json",
+            "--baseline",
+            rebased.to_str().unwrap(),
+            "--fail-on",
+            "low",
+            "--fail-on-new",
+        ],
+    );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
 }
 
@@ -256,18 +236,11 @@ fn reports_render_again_from_a_saved_run() {
     let dir = tempfile::tempdir().unwrap();
     let target = fixture("tricky");
     let first = dir.path().join("first");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        first.to_str().unwrap(),
-        "--format",
-        "json,md",
-        "--fail-on",
-        "none",
-    ]);
+    let run = aicomply_run(
+        &target,
+        &first,
+        &["-q", "--format", "json,md", "--fail-on", "none"],
+    );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let again = dir.path().join("again");
     let run = aicomply(&[
@@ -363,18 +336,17 @@ fn waivers_mark_findings_and_expire() {
     std::fs::write(&policy, text).unwrap();
     let out = dir.path().join("out");
     let target = fixture("tricky");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json,sarif,md,junit",
-    ]);
+    let run = aicomply_run(
+        &target,
+        &out,
+        &[
+            "-q",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json,sarif,md,junit",
+        ],
+    );
     assert_eq!(code(&run), 1, "unwaived findings remain: {}", stderr(&run));
     let report = read_json(&out.join("report.json"));
     assert_valid(&report);
@@ -433,29 +405,11 @@ fn waivers_mark_findings_and_expire() {
 
     // A waiver without an owner, or with a non-date expiry, is a configuration error.
     std::fs::write(&policy, "version = 1\n[[waiver]]\ncheck = \"X\"\njustification = \"j\"\nowner = \"\"\nexpires = \"2099-01-01\"\n").unwrap();
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = aicomply_run(&target, &out, &["-q", "--policy", policy.to_str().unwrap()]);
     assert_eq!(code(&run), 2);
     assert!(stderr(&run).contains("waiver for X"), "{}", stderr(&run));
     std::fs::write(&policy, "version = 1\n[[waiver]]\ncheck = \"X\"\njustification = \"j\"\nowner = \"o\"\nexpires = \"next year\"\n").unwrap();
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = aicomply_run(&target, &out, &["-q", "--policy", policy.to_str().unwrap()]);
     assert_eq!(code(&run), 2);
     assert!(stderr(&run).contains("not a date"), "{}", stderr(&run));
 }
@@ -470,18 +424,11 @@ fn merge_combines_hosts_into_one_fleet_report() {
     ] {
         let target = fixture(fixture_name);
         let out = dir.path().join("hosts").join(host);
-        let run = aicomply(&[
-            "run",
-            "-q",
-            "--target",
-            target.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ]);
+        let run = aicomply_run(
+            &target,
+            &out,
+            &["-q", "--format", "json", "--fail-on", "none"],
+        );
         assert_eq!(code(&run), 0, "{}", stderr(&run));
     }
     let a = dir.path().join("hosts/gpu-01/report.json");
@@ -566,16 +513,7 @@ fn inline_suppressions_need_a_reason_and_are_listed() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json,md,sarif",
-    ]);
+    let run = aicomply_run(&target, &out, &["-q", "--format", "json,md,sarif"]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
     let report = read_json(&out.join("report.json"));
     assert_valid(&report);
@@ -622,18 +560,11 @@ fn formats_go_to_stdout_and_files_in_one_run() {
     let out = dir.path().join("out");
     let comment = dir.path().join("pr/comment.md");
     let formats = format!("sarif:-,json,md:{}", comment.display());
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        &formats,
-        "--fail-on",
-        "none",
-    ]);
+    let run = aicomply_run(
+        &target,
+        &out,
+        &["-q", "--format", &formats, "--fail-on", "none"],
+    );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let sarif: serde_json::Value =
         serde_json::from_slice(&run.stdout).expect("stdout is exactly the SARIF document");
@@ -642,16 +573,7 @@ fn formats_go_to_stdout_and_files_in_one_run() {
     assert!(
         out.join("report.json").exists() && comment.exists() && !out.join("report.md").exists()
     );
-    let run = aicomply(&[
-        "run",
-        "-q",
-        "--target",
-        target.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json:-,md:-",
-    ]);
+    let run = aicomply_run(&target, &out, &["-q", "--format", "json:-,md:-"]);
     assert_eq!(code(&run), 2);
     assert!(stderr(&run).contains("only one --format can go to standard output"));
 }

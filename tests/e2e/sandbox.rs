@@ -420,15 +420,7 @@ fn files_that_are_not_components_are_refused_by_name() {
     std::fs::write(plugins.join("truncated.wasm"), b"\0asm\x0d\0\x01\0\x01\x05").unwrap();
     let out = dir.path().join("out");
     let target = fixture("example-ai-service");
-    let run = aicomply(&[
-        "run",
-        "--target",
-        target.to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = aicomply_run(&target, &out, &["--plugins", plugins.to_str().unwrap()]);
     assert_eq!(code(&run), 3, "{}", stderr(&run));
     let report = read_json(&out.join("report.json"));
     assert!(

@@ -65,21 +65,25 @@ pub fn aicomply(args: &[&str]) -> Output {
     aicomply_within(args, Duration::from_secs(300))
 }
 
-/// `aicomply run --target TARGET --out <temporary> --format json ARGS…`:
-/// the process output and the JSON report it wrote.
-pub fn run_json(target: &Path, args: &[&str]) -> (Output, Value) {
-    let out = tempfile::tempdir().unwrap();
+/// `aicomply run --target TARGET --out OUT ARGS…`.
+pub fn aicomply_run(target: impl AsRef<Path>, out: impl AsRef<Path>, args: &[&str]) -> Output {
+    let (target, out) = (target.as_ref(), out.as_ref());
     let mut all = vec![
         "run",
         "--target",
         target.to_str().unwrap(),
         "--out",
-        out.path().to_str().unwrap(),
-        "--format",
-        "json",
+        out.to_str().unwrap(),
     ];
     all.extend_from_slice(args);
-    let run = aicomply(&all);
+    aicomply(&all)
+}
+
+/// `aicomply run --target TARGET --out <temporary> --format json ARGS…`:
+/// the process output and the JSON report it wrote.
+pub fn run_json(target: &Path, args: &[&str]) -> (Output, Value) {
+    let out = tempfile::tempdir().unwrap();
+    let run = aicomply_run(target, out.path(), &[&["--format", "json"], args].concat());
     let report = read_json(&out.path().join("report.json"));
     (run, report)
 }
