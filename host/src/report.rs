@@ -771,7 +771,7 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
         status,
         error,
         duration_ms: o.duration.as_millis() as u64,
-        files_examined: o.transcript.files.map(|(done, _)| done),
+        files_examined: o.transcript.files_examined,
         checks,
         diagnostics,
         log: o.transcript.log,

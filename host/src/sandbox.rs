@@ -92,8 +92,8 @@ impl Default for Limits {
 pub struct Transcript {
     pub log: Vec<String>,
     pub log_dropped: usize,
-    /// The plugin's last `host.progress`: files examined, of how many.
-    pub files: Option<(u32, Option<u32>)>,
+    /// Files examined, from the plugin's last `host.progress`.
+    pub files_examined: Option<u32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -195,10 +195,14 @@ impl host::Host for HostState {
 
     fn progress(&mut self, files_done: u32, files_total: Option<u32>) {
         // Counts only grow: a plugin cannot make the display go backwards.
-        if self.transcript.files.is_some_and(|(d, _)| files_done < d) {
+        if self
+            .transcript
+            .files_examined
+            .is_some_and(|d| files_done < d)
+        {
             return;
         }
-        self.transcript.files = Some((files_done, files_total));
+        self.transcript.files_examined = Some(files_done);
         if let Some(sink) = &self.on_progress {
             sink(files_done, files_total);
         }
