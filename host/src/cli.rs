@@ -17,7 +17,7 @@ use crate::plugin::validate::OutputLimits;
 use crate::plugin::{self, LoadError, PluginFile, Source};
 use crate::policy::Policy;
 use crate::render::{OutputSpec, Renderer, check_outputs};
-use crate::report::Report;
+use crate::report::{Report, SuppressionMode};
 use crate::run::{self, Loader, Progress, ProgressFn, RunOptions};
 use crate::sandbox::Limits;
 use crate::terminal::{self, Style};
@@ -59,6 +59,9 @@ pub enum Command {
     /// Inspect plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// Internal: render one custom template in a bounded child process.
+    #[command(name = "__render-template", hide = true)]
+    RenderTemplate,
 }
 
 #[derive(Args, Debug)]
@@ -132,6 +135,9 @@ pub struct PluginSelection {
     /// Map a named root to a host directory, always read-only: NAME=PATH.
     #[arg(long, value_name = "NAME=PATH")]
     pub root: Vec<String>,
+    /// Largest plugin file loaded, in MiB; larger ones are refused by name [default: 256].
+    #[arg(long, value_name = "MIB")]
+    pub max_plugin_mib: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -209,6 +215,21 @@ pub struct RunArgs {
     /// Print a line per plugin loaded and finished (also when not on a terminal).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Do not examine paths matching GLOB (repeatable). A glob without `/`
+    /// matches a name at any depth (`node_modules`); one with `/` a path
+    /// from the target's root (`vendor/**`). Excluded paths are listed in the
+    /// report. Only .git, .hg and .svn are excluded by default.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Wall-clock limit for the whole run, in seconds; at it the report is
+    /// written with what finished [default: 1800].
+    #[arg(long, value_name = "SECS")]
+    pub run_timeout: Option<f64>,
+    /// Which inline `aicomply:ignore` comments apply: all, off, or
+    /// below-SEVERITY (e.g. below-high: a scanned repository cannot
+    /// suppress its own high and critical findings) [default: all].
+    #[arg(long, value_name = "MODE")]
+    pub inline_suppressions: Option<crate::report::SuppressionMode>,
 }
 
 fn cores() -> usize {
@@ -226,6 +247,7 @@ pub fn main() -> i32 {
     };
     let jobs = match &cli.command {
         Command::Run(a) => a.jobs.unwrap_or_else(cores),
+        Command::RenderTemplate => return crate::render::template_sandbox::child_main(),
         Command::Plugins(_) | Command::Report(_) | Command::Merge(_) => cores(),
     }
     .max(1);
@@ -249,8 +271,12 @@ pub fn main() -> i32 {
             Command::Plugins(PluginsCommand::Lock { selection, lock }) => {
                 lock_command(selection, lock).await
             }
+            Command::RenderTemplate => unreachable!("handled before the runtime starts"),
         }
     });
+    // A compile still running at the run's deadline is abandoned, not
+    // waited for: the report is already written.
+    runtime.shutdown_background();
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -279,6 +305,7 @@ fn cache_dir(sel: &PluginSelection) -> Option<PathBuf> {
 
 async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     let started = std::time::SystemTime::now();
+    let clock = std::time::Instant::now();
     let style = Style::detect();
     let target = std::fs::canonicalize(&args.target).map_err(|e| {
         anyhow::anyhow!("the target {} cannot be opened: {e}", args.target.display())
@@ -294,6 +321,26 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     // A bad baseline is a configuration error found before any plugin runs.
     let previous = args.baseline.as_deref().map(Report::read).transpose()?;
     let (limits, output_limits) = limits(&args, &policy)?;
+    let run_timeout = args
+        .run_timeout
+        .or(policy.limits.run_timeout)
+        .unwrap_or(DEFAULT_RUN_TIMEOUT);
+    if !(run_timeout > 0.0 && run_timeout.is_finite() && run_timeout < 1e9) {
+        anyhow::bail!("the run timeout must be a positive number of seconds (got {run_timeout})");
+    }
+    let run_timeout = Duration::from_secs_f64(run_timeout);
+    let mut exclude = policy.scan.exclude.clone();
+    exclude.extend(args.exclude.iter().cloned());
+    for g in &exclude {
+        glob::Pattern::new(g).map_err(|e| anyhow::anyhow!("--exclude {g:?} is not a valid glob: {e}"))?;
+    }
+    let suppressions = match (args.inline_suppressions, &policy.scan.inline_suppressions) {
+        (Some(m), _) => m,
+        (None, Some(text)) => text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("policy [scan] inline-suppressions: {e}"))?,
+        (None, None) => SuppressionMode::All,
+    };
     let options = RunOptions {
         target,
         plugins_dir: args.selection.plugins.clone(),
@@ -302,6 +349,9 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         output_limits,
         cache_dir: cache_dir(&args.selection),
         jobs,
+        deadline: clock + run_timeout,
+        run_timeout,
+        exclude,
         policy,
     };
 
@@ -401,7 +451,11 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     if let Some(w) = &loader.cache.warning {
         eprintln!("warning: {}", terminal::sanitize(w));
     }
-    let discovered = plugin::discover(options.plugins_dir.as_deref(), options.embedded)?;
+    let discovered = plugin::discover(
+        options.plugins_dir.as_deref(),
+        options.embedded,
+        max_plugin_bytes(&args.selection, &options.policy),
+    )?;
     total.store(discovered.0.len() + discovered.1.len(), Ordering::Relaxed);
     if discovered.0.is_empty() && discovered.1.is_empty() {
         anyhow::bail!(
@@ -421,7 +475,7 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         return Ok(code);
     }
     let prepared = loader
-        .prepare(discovered, &options.limits, jobs, &progress)
+        .prepare(discovered, &options.limits, jobs, options.deadline, &progress)
         .await?;
     if let Some(lock) = &lock
         && let Some(code) = refuse(
@@ -436,7 +490,16 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10]
         .to_string();
     report.apply_waivers(&options.policy.waivers, &today);
-    report.apply_suppressions(&options.target);
+    let mut roots = crate::safe_fs::Roots::new(
+        options
+            .policy
+            .roots
+            .clone()
+            .into_iter()
+            .chain([(crate::policy::TARGET_ROOT.to_string(), options.target.clone())])
+            .collect(),
+    );
+    report.apply_suppressions(&mut roots, suppressions);
     if let (Some(previous), Some(path)) = (&previous, &args.baseline) {
         report.compare(previous, path.display().to_string());
     }
@@ -478,9 +541,13 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
             .filter(|f| f.severity >= t)
             .count()
     });
+    // Controls whose inputs were not all examined never read as a pass:
+    // with a --fail-on threshold the run is incomplete, like a failed plugin.
+    let inputs_missing =
+        args.fail_on != FailOn::None && report.summary.controls.incomplete > 0;
     let code = if render_failed {
         EXIT_USAGE
-    } else if report.summary.incomplete {
+    } else if report.summary.incomplete || inputs_missing {
         EXIT_INCOMPLETE
     } else if at_or_above > 0 {
         EXIT_FINDINGS
@@ -500,9 +567,13 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
                 args.fail_on
             )
             .to_lowercase(),
-            EXIT_INCOMPLETE => format!(
+            EXIT_INCOMPLETE if report.summary.incomplete => format!(
                 "{} plugin(s) failed; their checks are errors",
                 report.summary.plugins_error
+            ),
+            EXIT_INCOMPLETE => format!(
+                "{} control(s) incomplete: inputs they need were not examined (see \"Not examined\")",
+                report.summary.controls.incomplete
             ),
             EXIT_USAGE => "a report could not be written".into(),
             _ => "no findings at or above the --fail-on threshold".into(),
@@ -566,6 +637,15 @@ fn write_reports(
     Ok(code)
 }
 
+/// Seconds a whole run may take unless `--run-timeout` says otherwise.
+const DEFAULT_RUN_TIMEOUT: f64 = 1800.0;
+
+fn max_plugin_bytes(sel: &PluginSelection, policy: &Policy) -> u64 {
+    sel.max_plugin_mib
+        .or(policy.limits.max_plugin_mib)
+        .map_or(plugin::DEFAULT_MAX_PLUGIN_BYTES, |m| m << 20)
+}
+
 fn load_policy(sel: &PluginSelection) -> anyhow::Result<Policy> {
     Policy::load(sel.policy.as_deref(), &sel.grant, &sel.root)
 }
@@ -610,6 +690,7 @@ fn limits(args: &RunArgs, policy: &Policy) -> anyhow::Result<(Limits, OutputLimi
             .max_string_bytes
             .or(p.max_string_bytes)
             .unwrap_or(od.max_string_bytes),
+        max_kept_bytes: p.hostcall_mib.map_or(od.max_kept_bytes, |m| m << 20),
     };
     Ok((limits, output))
 }
@@ -671,9 +752,14 @@ async fn prepare_all(sel: &PluginSelection) -> anyhow::Result<(Policy, Vec<run::
     let policy = load_policy(sel)?;
     let loader = Loader::new(cache_dir(sel))?;
     let progress: ProgressFn = Arc::new(|_| {});
-    let discovered = plugin::discover(sel.plugins.as_deref(), !sel.no_embedded)?;
+    let discovered = plugin::discover(
+        sel.plugins.as_deref(),
+        !sel.no_embedded,
+        max_plugin_bytes(sel, &policy),
+    )?;
+    let deadline = std::time::Instant::now() + Duration::from_secs_f64(DEFAULT_RUN_TIMEOUT);
     let prepared = loader
-        .prepare(discovered, &Limits::default(), cores(), &progress)
+        .prepare(discovered, &Limits::default(), cores(), deadline, &progress)
         .await?;
     Ok((policy, prepared))
 }

@@ -137,11 +137,68 @@ pub struct Diagnostic {
     pub message: String,
 }
 
-/// What `run` returned.
+/// Why a path was not examined (contract 0.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    Excluded,
+    Unreadable,
+    TooLarge,
+    SpecialFile,
+    Symlink,
+    BadName,
+    DepthLimit,
+    FileLimit,
+    ParseLimit,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 9] = [
+        SkipReason::Unreadable,
+        SkipReason::TooLarge,
+        SkipReason::SpecialFile,
+        SkipReason::Symlink,
+        SkipReason::BadName,
+        SkipReason::DepthLimit,
+        SkipReason::FileLimit,
+        SkipReason::ParseLimit,
+        SkipReason::Excluded,
+    ];
+
+    /// A few words, as the console and the reports say it.
+    pub fn text(self) -> &'static str {
+        match self {
+            SkipReason::Excluded => "excluded",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::TooLarge => "over a size limit",
+            SkipReason::SpecialFile => "not a regular file",
+            SkipReason::Symlink => "symbolic link not followed",
+            SkipReason::BadName => "name not valid UTF-8",
+            SkipReason::DepthLimit => "beyond the depth limit",
+            SkipReason::FileLimit => "beyond the file-count limit",
+            SkipReason::ParseLimit => "stopped by a parser limit",
+        }
+    }
+}
+
+/// A path a plugin did not examine, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub location: Location,
+    pub reason: SkipReason,
+    pub detail: String,
+}
+
+/// What a plugin handed over: streamed with `host.emit` and returned by
+/// `run`, merged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PluginOutput {
     pub findings: Vec<RawFinding>,
     pub evaluated: Vec<String>,
     pub not_checked: Vec<NotChecked>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Paths not examined (0.1.2).
+    pub skipped: Vec<Skipped>,
+    /// Checks evaluated on only part of their inputs (0.1.2).
+    pub incomplete: Vec<NotChecked>,
 }

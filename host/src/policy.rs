@@ -81,7 +81,20 @@ struct PolicyFile {
     #[serde(default)]
     limits: LimitSettings,
     #[serde(default)]
+    scan: ScanSettings,
+    #[serde(default)]
     plugins: BTreeMap<String, PluginSettings>,
+}
+
+/// How the target is read; flags add to or override them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScanSettings {
+    /// Globs of paths no plugin examines (listed in the report as excluded).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `off`, `all` or `below-SEVERITY`: which inline suppressions apply.
+    pub inline_suppressions: Option<String>,
 }
 
 /// Limits that can be set in the policy file; flags override them.
@@ -97,6 +110,10 @@ pub struct LimitSettings {
     pub log_lines: Option<usize>,
     pub table_elements: Option<usize>,
     pub handles: Option<usize>,
+    /// Seconds the whole run may take.
+    pub run_timeout: Option<f64>,
+    /// Largest plugin file loaded, in MiB.
+    pub max_plugin_mib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +190,7 @@ pub struct Policy {
     grants: BTreeMap<String, BTreeSet<Grant>>,
     config: BTreeMap<String, Vec<(String, String)>>,
     pub limits: LimitSettings,
+    pub scan: ScanSettings,
 }
 
 impl Default for Policy {
@@ -197,6 +215,7 @@ impl Default for Policy {
             grants,
             config: BTreeMap::new(),
             limits: LimitSettings::default(),
+            scan: ScanSettings::default(),
         }
     }
 }
@@ -213,9 +232,8 @@ impl Policy {
     pub fn load(file: Option<&Path>, grants: &[String], roots: &[String]) -> anyhow::Result<Self> {
         let mut policy = Policy::default();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                anyhow::anyhow!("cannot read the policy file {}: {e}", path.display())
-            })?;
+            let text = crate::safe_fs::read_regular_text(path, 4 << 20)
+                .map_err(|e| anyhow::anyhow!("the policy file: {e}"))?;
             let parsed: PolicyFile = toml::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;
             if parsed.version != POLICY_VERSION {
@@ -250,6 +268,7 @@ impl Policy {
                     .insert(plugin, settings.config.into_iter().collect());
             }
             policy.limits = parsed.limits;
+            policy.scan = parsed.scan;
             for w in &parsed.waivers {
                 w.validate()
                     .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;

@@ -2,26 +2,28 @@
 //! with a status per check and per control. Renderers read only this.
 //!
 //! Status rules:
-//! - a check *failed* if a finding at `low` or above names it; it *passed*
-//!   if the plugin evaluated it and found nothing at `low` or above; it is
-//!   *error* if its plugin failed; otherwise it is *not checked*, with the
-//!   plugin's reason.
+//! - a check *failed* if a finding at `low` or above names it (also one
+//!   its plugin emitted before failing); else it is *error* if its plugin
+//!   failed; else *incomplete* if the plugin could examine only part of its
+//!   inputs; *passed* if the plugin evaluated it and found nothing at `low`
+//!   or above; otherwise it is *not checked*, with the plugin's reason.
 //! - a control *failed* if any of its checks failed; else *error* if any
-//!   errored; else *passed* if at least one was evaluated (the report shows
-//!   how many of how many); else *not checked*.
+//!   errored; else *incomplete* if any is; else *passed* if at least one was
+//!   evaluated (the report shows how many of how many); else *not checked*.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::baseline;
-use crate::model::{Capability, Diagnostic, Location, Severity};
+use crate::collect::Dropped;
+use crate::model::{Capability, Diagnostic, Location, Severity, SkipReason, Skipped};
 use crate::policy::Denied;
 use crate::run::PluginOutcome;
 
 /// Version of the JSON report format. Additive changes bump the minor;
 /// anything that could break a consumer bumps the major.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,6 +34,8 @@ pub enum Status {
     Passed,
     /// Failing findings exist, and every one is covered by a waiver.
     Waived,
+    /// Evaluated on only part of its inputs: never read as passed (1.2.0).
+    Incomplete,
 }
 
 impl Status {
@@ -42,6 +46,7 @@ impl Status {
             Status::NotChecked => "not_checked",
             Status::Passed => "passed",
             Status::Waived => "waived",
+            Status::Incomplete => "incomplete",
         }
     }
 }
@@ -73,6 +78,40 @@ pub struct SuppressionResult {
     #[serde(flatten)]
     pub suppression: Suppression,
     pub applied: bool,
+    /// Why it was not applied, when it was not (1.2.0).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Which inline suppressions the operator honours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionMode {
+    /// None: every finding stays open.
+    Off,
+    /// Every one that names its check and gives a reason.
+    All,
+    /// Only those of findings below this severity.
+    Below(Severity),
+}
+
+impl std::str::FromStr for SuppressionMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "off" | "none" => Ok(SuppressionMode::Off),
+            "all" | "on" => Ok(SuppressionMode::All),
+            other => {
+                let sev = other.strip_prefix("below-").ok_or_else(|| {
+                    format!("{other:?}: expected off, all or below-SEVERITY (e.g. below-high)")
+                })?;
+                Severity::ALL_DESCENDING
+                    .into_iter()
+                    .find(|s| s.as_str() == sev)
+                    .map(SuppressionMode::Below)
+                    .ok_or_else(|| format!("{sev:?} is not a severity (info, low, medium, high, critical)"))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +171,8 @@ pub struct Counts {
     pub error: usize,
     #[serde(default)]
     pub waived: usize,
+    #[serde(default)]
+    pub incomplete: usize,
 }
 
 impl Counts {
@@ -142,6 +183,7 @@ impl Counts {
             Status::NotChecked => self.not_checked += 1,
             Status::Error => self.error += 1,
             Status::Waived => self.waived += 1,
+            Status::Incomplete => self.incomplete += 1,
         }
     }
 }
@@ -159,6 +201,15 @@ pub struct Summary {
     /// Findings covered by a waiver (still counted in `findings`).
     #[serde(default)]
     pub waived: usize,
+    /// Paths the plugins did not examine, per reason (1.2.0).
+    #[serde(default)]
+    pub not_examined: BTreeMap<SkipReason, usize>,
+    /// Findings counted past `--max-findings` and not kept (1.2.0).
+    #[serde(default)]
+    pub findings_dropped: usize,
+    /// Findings suppressed inline (1.2.0).
+    #[serde(default)]
+    pub suppressed: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -243,6 +294,12 @@ pub struct PluginResult {
     pub files_examined: Option<u32>,
     pub checks: Vec<CheckResult>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Paths this plugin did not examine, with the reason (1.2.0).
+    #[serde(default)]
+    pub not_examined: Vec<Skipped>,
+    /// What this plugin handed over past the limits: counted, not kept (1.2.0).
+    #[serde(default, skip_serializing_if = "Dropped::is_empty")]
+    pub dropped: Dropped,
     pub log: Vec<String>,
     pub stderr: String,
 }
@@ -265,6 +322,10 @@ pub struct CheckResult {
     pub reason: Option<String>,
     pub remediation: String,
     pub references: Vec<String>,
+    /// Why the check saw only part of its inputs, if it did (1.2.0); kept
+    /// when it failed too, and what it falls back to when waived.
+    #[serde(default)]
+    pub incomplete: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -333,8 +394,8 @@ impl Finding {
 impl Report {
     /// Read a saved report.json, refusing an incompatible major version.
     pub fn read(path: &std::path::Path) -> anyhow::Result<Report> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        // A fleet of reports can be large; a FIFO or device is refused.
+        let text = crate::safe_fs::read_regular_text(path, 1 << 30).map_err(|e| anyhow::anyhow!(e))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
         let version = value
@@ -441,6 +502,10 @@ impl Report {
             .iter()
             .filter(|p| p.status == PluginStatus::Error)
             .count();
+        let mut not_examined = BTreeMap::new();
+        for s in self.plugins.iter().flat_map(|p| &p.not_examined) {
+            *not_examined.entry(s.reason).or_insert(0) += 1;
+        }
         self.summary = Summary {
             findings: self.findings.len(),
             by_severity,
@@ -449,6 +514,9 @@ impl Report {
             plugins_error,
             incomplete: plugins_error > 0,
             waived: self.findings.iter().filter(|f| f.accepted()).count(),
+            not_examined,
+            findings_dropped: self.plugins.iter().map(|p| p.dropped.findings_total()).sum(),
+            suppressed: self.findings.iter().filter(|f| f.suppression.is_some()).count(),
         };
         self.controls = controls;
         self.domains = domains;
@@ -498,9 +566,26 @@ impl Report {
                         && f.severity >= Severity::Low
                         && !f.accepted()
                 });
-                if !open {
-                    c.status = Status::Waived;
-                    c.reason = Some("every failing finding is waived or suppressed".into());
+                // Counted findings were not kept, so nothing waived them.
+                let dropped = p
+                    .dropped
+                    .findings
+                    .get(&c.id)
+                    .is_some_and(|d| d.max_severity >= Severity::Low);
+                if !open && !dropped {
+                    match &c.incomplete {
+                        Some(why) => {
+                            c.status = Status::Incomplete;
+                            c.reason = Some(format!(
+                                "its failing findings are waived or suppressed, but {why}"
+                            ));
+                        }
+                        None => {
+                            c.status = Status::Waived;
+                            c.reason =
+                                Some("every failing finding is waived or suppressed".into());
+                        }
+                    }
                 }
             }
         }
@@ -508,30 +593,76 @@ impl Report {
     }
 
     /// Honour `aicomply:ignore CHECK-ID reason` comments in the scanned
-    /// files, on a finding's line or the line above it. A suppression must
-    /// name the check and give a reason; one without a reason is listed and
-    /// ignored. Only files of the scan target are read.
-    pub fn apply_suppressions(&mut self, target: &std::path::Path) {
-        let mut files: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+    /// files, on a finding's line or the line above it, as far as `mode`
+    /// lets the scanned files decide. A suppression must name the check and
+    /// give a reason; one without a reason, or one `mode` does not honour,
+    /// is listed and not applied.
+    ///
+    /// The files are read through `roots` and only through a root the
+    /// finding's plugin was granted `fs-read` on: a plugin cannot make the
+    /// host read, for it, what it could not read itself. A lookup that is
+    /// refused is a diagnostic of that plugin.
+    pub fn apply_suppressions(&mut self, roots: &mut crate::safe_fs::Roots, mode: SuppressionMode) {
+        if mode == SuppressionMode::Off {
+            self.suppressions = Vec::new();
+            self.settle();
+            return;
+        }
+        let grants: BTreeMap<String, Vec<String>> = self
+            .plugins
+            .iter()
+            .map(|p| {
+                let roots = p
+                    .capabilities_granted
+                    .iter()
+                    .filter(|c| c.kind == "fs-read")
+                    .map(|c| c.scope.clone())
+                    .collect();
+                (p.id.clone(), roots)
+            })
+            .collect();
+        // (root, path) -> the file's lines, or why it was not read.
+        let mut files: BTreeMap<(String, String), Result<Vec<String>, String>> = BTreeMap::new();
         let mut found: Vec<SuppressionResult> = Vec::new();
+        let mut refused: Vec<(String, Diagnostic)> = Vec::new();
+        let mut ungranted: BTreeMap<(String, String), usize> = BTreeMap::new();
         for f in &mut self.findings {
             let Some(loc) = &f.location else { continue };
-            let (Some(line), None, "target") = (loc.line, &loc.member, loc.root.as_str()) else {
+            let (Some(line), None) = (loc.line, &loc.member) else {
                 continue;
             };
-            let lines = files.entry(loc.path.clone()).or_insert_with(|| {
-                // Stay inside the target: no absolute or climbing paths.
-                if loc.path.starts_with('/') || loc.path.split('/').any(|c| c == "..") {
-                    return None;
+            let key = (loc.root.clone(), loc.path.clone());
+            if !files.contains_key(&key) {
+                let granted = grants
+                    .get(&f.plugin)
+                    .is_some_and(|r| r.contains(&loc.root));
+                if !granted {
+                    // Said once per plugin and root, not once per file.
+                    let n = ungranted.entry((f.plugin.clone(), loc.root.clone())).or_insert(0);
+                    *n += 1;
+                    files.insert(key, Err(String::new()));
+                    continue;
                 }
-                std::fs::read(target.join(&loc.path)).ok().map(|b| {
+                let lines = roots.read(&loc.root, &loc.path).map(|b| {
                     String::from_utf8_lossy(&b)
                         .lines()
                         .map(String::from)
                         .collect()
-                })
-            });
-            let Some(lines) = lines else { continue };
+                });
+                if let Err(why) = &lines {
+                    refused.push((
+                        f.plugin.clone(),
+                        Diagnostic {
+                            location: loc.clone(),
+                            message: format!(
+                                "inline suppressions at this finding were not looked up: {why}"
+                            ),
+                        },
+                    ));
+                }
+                files.insert(key.clone(), lines);
+            }
+            let Ok(lines) = &files[&key] else { continue };
             for n in [line, line.saturating_sub(1)] {
                 let Some(text) = n.checked_sub(1).and_then(|i| lines.get(i as usize)) else {
                     continue;
@@ -560,7 +691,18 @@ impl Report {
                     path: loc.path.clone(),
                     line: n,
                 };
-                let applied = !reason.is_empty();
+                let note = if reason.is_empty() {
+                    Some("a suppression needs a reason".to_string())
+                } else {
+                    match mode {
+                        SuppressionMode::Below(t) if f.severity >= t => Some(format!(
+                            "a {} finding; inline suppressions apply only below {t} (--inline-suppressions)",
+                            f.severity
+                        )),
+                        _ => None,
+                    }
+                };
+                let applied = note.is_none();
                 if applied && f.suppression.is_none() {
                     f.suppression = Some(s.clone());
                 }
@@ -568,9 +710,31 @@ impl Report {
                     found.push(SuppressionResult {
                         suppression: s,
                         applied,
+                        note,
                     });
                 }
                 break;
+            }
+        }
+        for ((plugin, root), n) in ungranted {
+            refused.push((
+                plugin,
+                Diagnostic {
+                    location: Location {
+                        root: root.clone(),
+                        path: ".".into(),
+                        line: None,
+                        member: None,
+                    },
+                    message: format!(
+                        "{n} file(s) with findings are in the root {root:?}, which this plugin was not granted fs-read on; the host did not read them for inline suppressions"
+                    ),
+                },
+            ));
+        }
+        for (plugin, d) in refused {
+            if let Some(p) = self.plugins.iter_mut().find(|p| p.id == plugin) {
+                p.diagnostics.push(d);
             }
         }
         self.suppressions = found;
@@ -658,6 +822,88 @@ impl Report {
         report
     }
 
+    /// A small report with one finding of each severity, a waiver, a
+    /// suppression and a path not examined: what custom templates are tried
+    /// on before a scan, so a broken one fails before any plugin runs.
+    pub fn sample() -> Report {
+        let location = |path: &str, line| Location {
+            root: "target".into(),
+            path: path.into(),
+            line,
+            member: None,
+        };
+        let findings = Severity::ALL_DESCENDING
+            .iter()
+            .map(|&severity| Finding {
+                plugin: "sample".into(),
+                check_id: format!("SAMPLE-{}", severity.as_str().to_uppercase()),
+                control: "CODE-4".into(),
+                domain: "code".into(),
+                severity,
+                title: format!("A {severity} sample finding"),
+                message: "What was found".into(),
+                location: Some(location("models/model.pkl", Some(3))),
+                evidence: Some("evidence".into()),
+                remediation: "What to do".into(),
+                references: vec!["https://example.org/advisory".into()],
+                change: Some(Change::New),
+                waiver: None,
+                host: None,
+                suppression: None,
+            })
+            .collect();
+        let plugin = PluginResult {
+            host: None,
+            id: "sample".into(),
+            name: "Sample".into(),
+            version: "1.0.0".into(),
+            domain: "code".into(),
+            description: "A sample plugin".into(),
+            source: "embedded:sample".into(),
+            sha256: Some("0".repeat(64)),
+            wit_version: Some("0.1.2".into()),
+            capabilities_requested: Vec::new(),
+            capabilities_granted: Vec::new(),
+            capabilities_denied: Vec::new(),
+            status: PluginStatus::Ok,
+            error: None,
+            duration_ms: 1,
+            files_examined: Some(1),
+            checks: Vec::new(),
+            diagnostics: vec![Diagnostic {
+                location: location("config.yaml", None),
+                message: "not parsed".into(),
+            }],
+            not_examined: vec![Skipped {
+                location: location("pipe", None),
+                reason: SkipReason::SpecialFile,
+                detail: "a FIFO".into(),
+            }],
+            dropped: Dropped::default(),
+            log: vec!["info: sample".into()],
+            stderr: String::new(),
+        };
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let run = RunInfo {
+            target: "sample".into(),
+            started_at: now.clone(),
+            finished_at: now,
+            duration_ms: 1,
+        };
+        let mut report = Report::assemble(run, vec![plugin], findings);
+        report.suppressions = vec![SuppressionResult {
+            suppression: Suppression {
+                check: "SAMPLE-LOW".into(),
+                reason: "accepted".into(),
+                path: "models/model.pkl".into(),
+                line: 2,
+            },
+            applied: true,
+            note: None,
+        }];
+        report
+    }
+
     /// The highest severity among the findings, if any.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
@@ -677,37 +923,48 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
 
     let mut findings = Vec::new();
     let mut checks = Vec::new();
-    let (status, error, diagnostics) = match &o.result {
-        Err(e) => (PluginStatus::Error, Some(e.clone()), Vec::new()),
-        Ok(out) => (PluginStatus::Ok, None, out.diagnostics.clone()),
+    let out = &o.output;
+    let status = if o.error.is_some() {
+        PluginStatus::Error
+    } else {
+        PluginStatus::Ok
     };
     if let Some(d) = &d {
         for check in &d.checks {
-            let (status, count, reason) = match &o.result {
-                Err(e) => (Status::Error, 0, Some(e.clone())),
-                Ok(out) => {
-                    let mine: Vec<_> = out
-                        .findings
-                        .iter()
-                        .filter(|f| f.check_id == check.id)
-                        .collect();
-                    let failing = mine.iter().any(|f| f.severity >= Severity::Low);
-                    if failing {
-                        (Status::Failed, mine.len(), None)
-                    } else if out.evaluated.contains(&check.id) || !mine.is_empty() {
-                        (Status::Passed, mine.len(), None)
-                    } else {
-                        let reason = out
-                            .not_checked
-                            .iter()
-                            .find(|n| n.check_id == check.id)
-                            .map_or(
-                                "the plugin did not report evaluating this check".into(),
-                                |n| n.reason.clone(),
-                            );
-                        (Status::NotChecked, 0, Some(reason))
-                    }
-                }
+            let mine: Vec<_> = out
+                .findings
+                .iter()
+                .filter(|f| f.check_id == check.id)
+                .collect();
+            let dropped = o.dropped.findings.get(&check.id);
+            let count = mine.len() + dropped.map_or(0, |d| d.count);
+            // Findings count even when their plugin failed later: they
+            // were found, and the error beside them says what was not.
+            let failing = mine.iter().any(|f| f.severity >= Severity::Low)
+                || dropped.is_some_and(|d| d.max_severity >= Severity::Low);
+            let incomplete = out
+                .incomplete
+                .iter()
+                .find(|n| n.check_id == check.id)
+                .map(|n| n.reason.clone());
+            let (status, reason) = if failing {
+                (Status::Failed, None)
+            } else if let Some(e) = &o.error {
+                (Status::Error, Some(e.clone()))
+            } else if let Some(why) = &incomplete {
+                (Status::Incomplete, Some(why.clone()))
+            } else if out.evaluated.contains(&check.id) || !mine.is_empty() {
+                (Status::Passed, None)
+            } else {
+                let reason = out
+                    .not_checked
+                    .iter()
+                    .find(|n| n.check_id == check.id)
+                    .map_or(
+                        "the plugin did not report evaluating this check".into(),
+                        |n| n.reason.clone(),
+                    );
+                (Status::NotChecked, Some(reason))
             };
             checks.push(CheckResult {
                 id: check.id.clone(),
@@ -719,35 +976,34 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
                 reason,
                 remediation: check.remediation.clone(),
                 references: check.references.clone(),
+                incomplete,
             });
         }
-        if let Ok(out) = &o.result {
-            for f in &out.findings {
-                let check = d
-                    .check(&f.check_id)
-                    .expect("validated: findings name declared checks");
-                findings.push(Finding {
-                    plugin: d.id.clone(),
-                    check_id: f.check_id.clone(),
-                    control: f.control.clone(),
-                    domain: baseline::control(&f.control)
-                        .map_or(d.domain.clone(), |c| c.domain.to_string()),
-                    severity: f.severity,
-                    title: f.title.clone(),
-                    message: f.message.clone(),
-                    location: f.location.clone(),
-                    evidence: f.evidence.clone(),
-                    remediation: f
-                        .remediation
-                        .clone()
-                        .unwrap_or_else(|| check.remediation.clone()),
-                    references: check.references.clone(),
-                    change: None,
-                    waiver: None,
-                    host: None,
-                    suppression: None,
-                });
-            }
+        for f in &out.findings {
+            let check = d
+                .check(&f.check_id)
+                .expect("validated: findings name declared checks");
+            findings.push(Finding {
+                plugin: d.id.clone(),
+                check_id: f.check_id.clone(),
+                control: f.control.clone(),
+                domain: baseline::control(&f.control)
+                    .map_or(d.domain.clone(), |c| c.domain.to_string()),
+                severity: f.severity,
+                title: f.title.clone(),
+                message: f.message.clone(),
+                location: f.location.clone(),
+                evidence: f.evidence.clone(),
+                remediation: f
+                    .remediation
+                    .clone()
+                    .unwrap_or_else(|| check.remediation.clone()),
+                references: check.references.clone(),
+                change: None,
+                waiver: None,
+                host: None,
+                suppression: None,
+            });
         }
     }
 
@@ -769,11 +1025,13 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
         capabilities_granted: o.granted,
         capabilities_denied: o.denied,
         status,
-        error,
+        error: o.error,
         duration_ms: o.duration.as_millis() as u64,
         files_examined: o.transcript.files_examined,
         checks,
-        diagnostics,
+        diagnostics: o.output.diagnostics,
+        not_examined: o.output.skipped,
+        dropped: o.dropped,
         log: o.transcript.log,
         stderr: o.transcript.stderr,
     };
@@ -791,12 +1049,19 @@ fn control_results(plugins: &[PluginResult], findings: &[Finding]) -> Vec<Contro
                 .collect();
             let evaluated = checks
                 .iter()
-                .filter(|c| matches!(c.status, Status::Passed | Status::Failed | Status::Waived))
+                .filter(|c| {
+                    matches!(
+                        c.status,
+                        Status::Passed | Status::Failed | Status::Waived | Status::Incomplete
+                    )
+                })
                 .count();
             let status = if checks.iter().any(|c| c.status == Status::Failed) {
                 Status::Failed
             } else if checks.iter().any(|c| c.status == Status::Error) {
                 Status::Error
+            } else if checks.iter().any(|c| c.status == Status::Incomplete) {
+                Status::Incomplete
             } else if checks.iter().any(|c| c.status == Status::Waived) {
                 Status::Waived
             } else if evaluated > 0 {
@@ -814,6 +1079,15 @@ fn control_results(plugins: &[PluginResult], findings: &[Finding]) -> Vec<Contro
                 )),
                 Status::Error => Some(
                     "a plugin that checks this control failed; see the plugin's error".to_string(),
+                ),
+                Status::Incomplete => Some(
+                    checks
+                        .iter()
+                        .find(|c| c.status == Status::Incomplete)
+                        .and_then(|c| c.reason.clone())
+                        .map_or("some of its inputs were not examined".into(), |r| {
+                            format!("some of its inputs were not examined: {r}")
+                        }),
                 ),
                 _ => None,
             };

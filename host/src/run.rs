@@ -1,7 +1,14 @@
 //! The scheduler: load and describe every plugin, refuse the invalid ones,
 //! then run the rest concurrently (bounded by the number of cores), each in
-//! its own sandbox. Whatever happens to one plugin is recorded as its
-//! outcome; it never stops the others.
+//! its own sandbox on a thread of its own. Whatever happens to one plugin
+//! is recorded as its outcome; it never stops the others.
+//!
+//! Two clocks bound a run. Each plugin call has its deadline (the epoch
+//! interrupt stops wasm code at it); a call stuck in a host call, where the
+//! interrupt cannot reach (a read that blocks), is abandoned a grace period
+//! later, with what it emitted so far. The whole run has a deadline too
+//! (`--run-timeout`): at it, whatever has not finished is recorded as such
+//! and the report is written.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,12 +16,17 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
+use crate::collect::{Collector, Dropped};
 use crate::model::{Capability, PluginDescription, PluginOutput};
 use crate::plugin::cache::ComponentCache;
 use crate::plugin::validate::{self, OutputLimits};
 use crate::plugin::{LoadError, PluginFile, Source, contract};
 use crate::policy::{Denied, Policy, TARGET_ROOT};
-use crate::sandbox::{Limits, Linked, Mount, ProgressSink, Sandbox, Transcript};
+use crate::sandbox::{Capture, Limits, Linked, Mount, ProgressSink, RunRequest, Sandbox, Transcript};
+
+/// How long past its deadline a plugin call may stay in a host call before
+/// it is abandoned.
+pub const GRACE: Duration = Duration::from_secs(2);
 
 /// Everything a scan needs to know.
 #[derive(Debug, Clone)]
@@ -27,6 +39,11 @@ pub struct RunOptions {
     pub cache_dir: Option<PathBuf>,
     pub jobs: usize,
     pub policy: Policy,
+    /// When the whole run must be over (`--run-timeout` from its start).
+    pub deadline: Instant,
+    pub run_timeout: Duration,
+    /// Globs of paths plugins do not examine (`--exclude`).
+    pub exclude: Vec<String>,
 }
 
 /// A plugin after loading and `describe`.
@@ -58,7 +75,12 @@ pub struct PluginOutcome {
     pub granted: Vec<Capability>,
     pub denied: Vec<Denied>,
     pub description: Option<PluginDescription>,
-    pub result: Result<PluginOutput, String>,
+    /// What the plugin handed over: all of it, or what it emitted before it
+    /// failed (empty when its output broke its own description).
+    pub output: PluginOutput,
+    /// Counted past the limits, not kept.
+    pub dropped: Dropped,
+    pub error: Option<String>,
     pub duration: Duration,
     pub transcript: Transcript,
 }
@@ -101,6 +123,7 @@ impl Loader {
         (files, errors): (Vec<PluginFile>, Vec<LoadError>),
         limits: &Limits,
         jobs: usize,
+        deadline: Instant,
         progress: &ProgressFn,
     ) -> anyhow::Result<Vec<Prepared>> {
         let mut prepared: Vec<Prepared> = errors
@@ -131,11 +154,13 @@ impl Loader {
                 let start = Instant::now();
                 let (source, sha256) = (file.source.clone(), file.sha256.clone());
                 let engine = sandbox.engine().clone();
-                let compiled = tokio::task::spawn_blocking(move || {
+                let compiling = tokio::task::spawn_blocking(move || {
                     cache.load(&engine, &file.bytes, &file.sha256)
-                })
-                .await
-                .unwrap_or_else(|e| Err(format!("the compiler panicked: {e}")));
+                });
+                let compiled = match tokio::time::timeout_at(deadline.into(), compiling).await {
+                    Ok(done) => done.unwrap_or_else(|e| Err(format!("the compiler panicked: {e}"))),
+                    Err(_) => Err("not compiled before the run's deadline (--run-timeout)".into()),
+                };
                 let mut transcript = Transcript::default();
                 let mut wit = None;
                 let (linked, description) = match compiled.and_then(|(c, cached)| {
@@ -208,6 +233,19 @@ pub async fn run_all(
         );
         tasks.push(tokio::spawn(async move {
             let id = p.id();
+            let mut outcome = PluginOutcome {
+                source: p.source,
+                sha256: p.sha256,
+                wit: p.wit,
+                granted: Vec::new(),
+                denied: Vec::new(),
+                description: None,
+                output: PluginOutput::default(),
+                dropped: Dropped::default(),
+                error: None,
+                duration: p.load_time,
+                transcript: p.transcript,
+            };
             let (description, linked) = match (p.description, p.linked) {
                 (Ok(d), Some(l)) => (d, l),
                 (result, _) => {
@@ -218,25 +256,31 @@ pub async fn run_all(
                         id: &id,
                         error: Some(&e),
                     });
-                    return PluginOutcome {
-                        source: p.source,
-                        sha256: p.sha256,
-                        wit: p.wit,
-                        granted: Vec::new(),
-                        denied: Vec::new(),
-                        description: None,
-                        result: Err(e),
-                        duration: p.load_time,
-                        transcript: p.transcript,
-                    };
+                    outcome.error = Some(e);
+                    return outcome;
                 }
             };
             let (granted, denied) = options
                 .policy
                 .resolve(&description.id, &description.capabilities);
-            let mounts = mounts(&granted, &options);
-            let config = options.policy.config(&description.id);
-            let _permit = gate.acquire_owned().await.expect("semaphore open");
+            outcome.description = Some(description.clone());
+            outcome.granted = granted.clone();
+            outcome.denied = denied;
+            let permit =
+                tokio::time::timeout_at(options.deadline.into(), gate.acquire_owned()).await;
+            let Ok(permit) = permit else {
+                let e = format!(
+                    "not started: the run's deadline ({} s, --run-timeout) passed while it waited for a free slot",
+                    options.run_timeout.as_secs_f64()
+                );
+                progress(Progress::Finished {
+                    id: &id,
+                    error: Some(&e),
+                });
+                outcome.error = Some(e);
+                return outcome;
+            };
+            let _permit = permit.expect("semaphore open");
             let start = Instant::now();
             let sink: ProgressSink = {
                 let (progress, id) = (progress.clone(), id.clone());
@@ -248,34 +292,55 @@ pub async fn run_all(
                     })
                 })
             };
-            let (result, transcript) = sandbox
-                .run(
-                    &linked,
-                    &mounts,
-                    &granted,
-                    config,
-                    &options.limits,
-                    Some(sink),
-                )
-                .await;
-            let result = result.and_then(|o| {
-                validate::output(&description, &o, &options.output_limits).map(|()| o)
-            });
+            let collector = Collector::new(description, options.output_limits.clone());
+            let capture = Capture::new(&options.limits);
+            let request = RunRequest {
+                mounts: mounts(&granted, &options),
+                config: options.policy.config(&id),
+                granted,
+                limits: options.limits.clone(),
+                exclude: options.exclude.clone(),
+                on_progress: Some(sink),
+                collector: collector.clone(),
+                capture: capture.clone(),
+            };
+            let error = match sandbox.spawn_run(linked, request) {
+                Err(e) => Some(e),
+                Ok(done) => {
+                    let own = start + options.limits.timeout + GRACE;
+                    let until = own.min(options.deadline);
+                    match tokio::time::timeout_at(until.into(), done).await {
+                        Ok(Ok(result)) => result.err(),
+                        Ok(Err(_)) => Some("the plugin's thread ended without a result".into()),
+                        Err(_) if until == own => Some(format!(
+                            "timed out: still in a host call {} s after its {} s deadline (a read that blocks, which the deadline cannot interrupt); abandoned, with its results so far",
+                            GRACE.as_secs(),
+                            options.limits.timeout.as_secs_f64()
+                        )),
+                        Err(_) => Some(format!(
+                            "stopped at the run's deadline ({} s, --run-timeout), with its results so far",
+                            options.run_timeout.as_secs_f64()
+                        )),
+                    }
+                }
+            };
+            let collected = collector.take();
+            outcome.transcript = capture.transcript();
+            outcome.duration += start.elapsed();
+            match collected.lie {
+                // A plugin that lies loses its whole result.
+                Some(lie) => outcome.error = Some(lie),
+                None => {
+                    outcome.output = collected.output;
+                    outcome.dropped = collected.dropped;
+                    outcome.error = error;
+                }
+            }
             progress(Progress::Finished {
                 id: &id,
-                error: result.as_ref().err().map(String::as_str),
+                error: outcome.error.as_deref(),
             });
-            PluginOutcome {
-                source: p.source,
-                sha256: p.sha256,
-                wit: p.wit,
-                granted,
-                denied,
-                description: Some(description),
-                result,
-                duration: p.load_time + start.elapsed(),
-                transcript,
-            }
+            outcome
         }));
     }
     let mut outcomes = Vec::new();

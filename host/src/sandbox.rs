@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
@@ -19,11 +19,13 @@ use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::collect::Collector;
+
 use crate::model;
 
 mod bindings {
     wasmtime::component::bindgen!({
-        path: "../wit/0.1.1",
+        path: "../wit/0.1.2",
         world: "plugin",
         exports: { default: async },
     });
@@ -98,6 +100,53 @@ pub struct Transcript {
     pub stderr: String,
 }
 
+/// Where a call's output goes: captured stdout and stderr, and the log and
+/// progress. Shared with the scheduler, so a call that never returns (a
+/// host call blocked in I/O) still leaves what it printed.
+#[derive(Clone)]
+pub struct Capture {
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    transcript: Arc<Mutex<Transcript>>,
+}
+
+impl Capture {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            stdout: MemoryOutputPipe::new(limits.output_bytes),
+            stderr: MemoryOutputPipe::new(limits.output_bytes),
+            transcript: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Transcript> {
+        self.transcript.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the call printed and logged so far.
+    pub fn transcript(&self) -> Transcript {
+        let mut t = self.lock().clone();
+        t.stdout = String::from_utf8_lossy(&self.stdout.contents()).into_owned();
+        t.stderr = String::from_utf8_lossy(&self.stderr.contents()).into_owned();
+        t
+    }
+}
+
+/// Everything one `run` call is given.
+pub struct RunRequest {
+    pub mounts: Vec<Mount>,
+    pub granted: Vec<model::Capability>,
+    pub config: Vec<(String, String)>,
+    pub limits: Limits,
+    /// The operator's `--exclude` globs, for `host.settings`.
+    pub exclude: Vec<String>,
+    /// Hears the plugin's `host.progress` calls.
+    pub on_progress: Option<ProgressSink>,
+    /// Receives what the plugin emits and returns.
+    pub collector: Arc<Collector>,
+    pub capture: Capture,
+}
+
 struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -106,9 +155,18 @@ struct HostState {
     memory_refused: Option<usize>,
     /// Roots `host.file-meta` may look into, opened as capabilities.
     meta_roots: BTreeMap<String, cap_std::fs::Dir>,
-    transcript: Transcript,
+    transcript: Arc<Mutex<Transcript>>,
     /// Told of each `host.progress` (the terminal's live line).
     on_progress: Option<ProgressSink>,
+    /// Takes `host.emit` batches (none during `describe`).
+    collector: Option<Arc<Collector>>,
+    exclude: Vec<String>,
+}
+
+impl HostState {
+    fn transcript(&self) -> std::sync::MutexGuard<'_, Transcript> {
+        self.transcript.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Receives a plugin's progress: files examined, of how many if known.
@@ -161,8 +219,9 @@ impl types::Host for HostState {}
 
 impl host::Host for HostState {
     fn log(&mut self, level: host::LogLevel, message: String) {
-        let t = &mut self.transcript;
-        if t.log.len() >= self.limits.log_lines {
+        let (max_lines, max_bytes) = (self.limits.log_lines, self.limits.log_line_bytes);
+        let mut t = self.transcript();
+        if t.log.len() >= max_lines {
             t.log_dropped += 1;
             return;
         }
@@ -174,8 +233,8 @@ impl host::Host for HostState {
             host::LogLevel::Error => "error",
         };
         let mut line = format!("{level}: {message}");
-        if line.len() > self.limits.log_line_bytes {
-            let mut cut = self.limits.log_line_bytes;
+        if line.len() > max_bytes {
+            let mut cut = max_bytes;
             while !line.is_char_boundary(cut) {
                 cut -= 1;
             }
@@ -194,17 +253,28 @@ impl host::Host for HostState {
     }
 
     fn progress(&mut self, files_done: u32, files_total: Option<u32>) {
-        // Counts only grow: a plugin cannot make the display go backwards.
-        if self
-            .transcript
-            .files_examined
-            .is_some_and(|d| files_done < d)
         {
-            return;
+            let mut t = self.transcript();
+            // Counts only grow: a plugin cannot make the display go backwards.
+            if t.files_examined.is_some_and(|d| files_done < d) {
+                return;
+            }
+            t.files_examined = Some(files_done);
         }
-        self.transcript.files_examined = Some(files_done);
         if let Some(sink) = &self.on_progress {
             sink(files_done, files_total);
+        }
+    }
+
+    fn emit(&mut self, output: types::PartialOutput) {
+        if let Some(c) = &self.collector {
+            c.add(convert::batch(output));
+        }
+    }
+
+    fn settings(&mut self) -> types::ScanSettings {
+        types::ScanSettings {
+            exclude: self.exclude.clone(),
         }
     }
 }
@@ -309,14 +379,13 @@ impl Sandbox {
         &self,
         mounts: &[Mount],
         limits: &Limits,
-    ) -> Result<(Store<HostState>, MemoryOutputPipe, MemoryOutputPipe), String> {
-        let stdout = MemoryOutputPipe::new(limits.output_bytes);
-        let stderr = MemoryOutputPipe::new(limits.output_bytes);
+        capture: &Capture,
+    ) -> Result<Store<HostState>, String> {
         let mut wasi = WasiCtxBuilder::new();
         // Nothing is inherited: no env, args, stdin, network. Stated
         // explicitly so a change of defaults upstream cannot widen it.
-        wasi.stdout(stdout.clone())
-            .stderr(stderr.clone())
+        wasi.stdout(capture.stdout.clone())
+            .stderr(capture.stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -360,15 +429,17 @@ impl Sandbox {
             limits: limits.clone(),
             memory_refused: None,
             meta_roots,
-            transcript: Transcript::default(),
+            transcript: capture.transcript.clone(),
             on_progress: None,
+            collector: None,
+            exclude: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s);
         store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);
         store.epoch_deadline_trap();
         store.set_hostcall_fuel(limits.hostcall_bytes);
-        Ok((store, stdout, stderr))
+        Ok(store)
     }
 
     /// Call `describe` in a fresh store with no filesystem at all.
@@ -377,7 +448,8 @@ impl Sandbox {
         linked: &Linked,
         limits: &Limits,
     ) -> (Result<model::PluginDescription, String>, Transcript) {
-        let (mut store, out, err) = match self.store(&[], limits) {
+        let capture = Capture::new(limits);
+        let mut store = match self.store(&[], limits, &capture) {
             Ok(s) => s,
             Err(e) => return (Err(e), Transcript::default()),
         };
@@ -392,28 +464,52 @@ impl Sandbox {
         let result = result
             .map(convert::description)
             .map_err(|e| explain(e, &store, limits));
-        (result, finish(store, out, err))
+        drop(store);
+        (result, capture.transcript())
+    }
+
+    /// Call `run` on a thread of its own, so that a host call blocked in
+    /// I/O holds that thread and never the run: the receiver hears the end
+    /// of the call, and the caller decides how long to wait for it. What
+    /// the plugin emitted and printed is in `request.collector` and
+    /// `request.capture` however the call ends.
+    pub fn spawn_run(
+        self: &Arc<Self>,
+        linked: Linked,
+        request: RunRequest,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<(), String>>, String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let sandbox = self.clone();
+        std::thread::Builder::new()
+            .name("aicomply-plugin".into())
+            .spawn(move || {
+                let result = match tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(sandbox.run(&linked, &request)),
+                    Err(e) => Err(format!("cannot start the plugin's runtime: {e}")),
+                };
+                let _ = tx.send(result);
+            })
+            .map_err(|e| format!("cannot start a thread for the plugin: {e}"))?;
+        Ok(rx)
     }
 
     /// Call `run` in a fresh store with the granted roots mounted read-only.
-    /// `on_progress` hears the plugin's `host.progress` calls.
-    pub async fn run(
-        &self,
-        linked: &Linked,
-        mounts: &[Mount],
-        granted: &[model::Capability],
-        config: Vec<(String, String)>,
-        limits: &Limits,
-        on_progress: Option<ProgressSink>,
-    ) -> (Result<model::PluginOutput, String>, Transcript) {
-        let (mut store, out, err) = match self.store(mounts, limits) {
-            Ok(s) => s,
-            Err(e) => return (Err(e), Transcript::default()),
-        };
-        store.data_mut().on_progress = on_progress;
+    async fn run(&self, linked: &Linked, request: &RunRequest) -> Result<(), String> {
+        let limits = &request.limits;
+        let mut store = self.store(&request.mounts, limits, &request.capture)?;
+        {
+            let state = store.data_mut();
+            state.on_progress = request.on_progress.clone();
+            state.collector = Some(request.collector.clone());
+            state.exclude = request.exclude.clone();
+        }
         let context = types::RunContext {
-            config,
-            roots: mounts
+            config: request.config.clone(),
+            roots: request
+                .mounts
                 .iter()
                 .filter(|m| m.read)
                 .map(|m| types::MountedRoot {
@@ -421,7 +517,8 @@ impl Sandbox {
                     guest_path: m.guest_path(),
                 })
                 .collect(),
-            granted: granted
+            granted: request
+                .granted
                 .iter()
                 .map(|c| types::Capability {
                     kind: c.kind.clone(),
@@ -439,18 +536,20 @@ impl Sandbox {
         }
         .await;
         let result = match result {
-            Ok(Ok(output)) => Ok(convert::output(output)),
+            Ok(Ok(output)) => {
+                request.collector.finish(convert::output(output));
+                Ok(())
+            }
             Ok(Err(message)) => Err(format!("the plugin reported an error: {message}")),
             Err(e) => Err(explain(e, &store, limits)),
         };
-        let transcript = finish(store, out, err);
+        drop(store);
         // Output beyond the caps was dropped; a plugin that floods is
         // reported as failed, naming the limit, like every other overflow.
-        let result = result.and_then(|o| match transcript.overflow(limits) {
+        result.and_then(|()| match request.capture.transcript().overflow(limits) {
             Some(limit) => Err(limit),
-            None => Ok(o),
-        });
-        (result, transcript)
+            None => Ok(()),
+        })
     }
 }
 
@@ -480,13 +579,6 @@ impl Transcript {
 #[derive(Clone)]
 pub struct Linked {
     pre: bindings::PluginPre<HostState>,
-}
-
-fn finish(store: Store<HostState>, out: MemoryOutputPipe, err: MemoryOutputPipe) -> Transcript {
-    let mut t = store.into_data().transcript;
-    t.stdout = String::from_utf8_lossy(&out.contents()).into_owned();
-    t.stderr = String::from_utf8_lossy(&err.contents()).into_owned();
-    t
 }
 
 /// Turn a wasmtime error into a sentence naming the limit that was hit.
@@ -580,22 +672,69 @@ mod convert {
         }
     }
 
-    pub fn output(o: types::RunOutput) -> model::PluginOutput {
-        model::PluginOutput {
-            findings: o
-                .findings
+    fn skip_reason(r: types::SkipReason) -> model::SkipReason {
+        use model::SkipReason as M;
+        use types::SkipReason as T;
+        match r {
+            T::Excluded => M::Excluded,
+            T::Unreadable => M::Unreadable,
+            T::TooLarge => M::TooLarge,
+            T::SpecialFile => M::SpecialFile,
+            T::Symlink => M::Symlink,
+            T::BadName => M::BadName,
+            T::DepthLimit => M::DepthLimit,
+            T::FileLimit => M::FileLimit,
+            T::ParseLimit => M::ParseLimit,
+        }
+    }
+
+    pub fn batch(p: types::PartialOutput) -> crate::collect::Batch {
+        crate::collect::Batch {
+            findings: p.findings.into_iter().map(finding).collect(),
+            diagnostics: p.diagnostics.into_iter().map(diagnostic).collect(),
+            skipped: p
+                .skipped
                 .into_iter()
-                .map(|f| model::RawFinding {
-                    check_id: f.check_id,
-                    control: f.control,
-                    severity: severity(f.severity),
-                    title: f.title,
-                    message: f.message,
-                    location: f.location.map(location),
-                    evidence: f.evidence,
-                    remediation: f.remediation,
+                .map(|s| model::Skipped {
+                    location: location(s.location),
+                    reason: skip_reason(s.reason),
+                    detail: s.detail,
                 })
                 .collect(),
+            incomplete: p
+                .incomplete
+                .into_iter()
+                .map(|n| model::NotChecked {
+                    check_id: n.check_id,
+                    reason: n.reason,
+                })
+                .collect(),
+        }
+    }
+
+    fn finding(f: types::Finding) -> model::RawFinding {
+        model::RawFinding {
+            check_id: f.check_id,
+            control: f.control,
+            severity: severity(f.severity),
+            title: f.title,
+            message: f.message,
+            location: f.location.map(location),
+            evidence: f.evidence,
+            remediation: f.remediation,
+        }
+    }
+
+    fn diagnostic(d: types::Diagnostic) -> model::Diagnostic {
+        model::Diagnostic {
+            location: location(d.location),
+            message: d.message,
+        }
+    }
+
+    pub fn output(o: types::RunOutput) -> model::PluginOutput {
+        model::PluginOutput {
+            findings: o.findings.into_iter().map(finding).collect(),
             evaluated: o.evaluated,
             not_checked: o
                 .not_checked
@@ -605,14 +744,9 @@ mod convert {
                     reason: n.reason,
                 })
                 .collect(),
-            diagnostics: o
-                .diagnostics
-                .into_iter()
-                .map(|d| model::Diagnostic {
-                    location: location(d.location),
-                    message: d.message,
-                })
-                .collect(),
+            diagnostics: o.diagnostics.into_iter().map(diagnostic).collect(),
+            skipped: Vec::new(),
+            incomplete: Vec::new(),
         }
     }
 }

@@ -95,22 +95,57 @@ pub fn summary(report: &Report, style: Style) -> String {
         sev.join(", ")
     ));
     out.push_str(&format!(
-        "{} {} passed, {} failed, {} not checked, {} error\n",
+        "{} {} passed, {} failed, {} incomplete, {} not checked, {} error\n",
         style.bold("Controls:"),
         style.green(&s.controls.passed.to_string()),
         style.red(&s.controls.failed.to_string()),
+        style.yellow(&s.controls.incomplete.to_string()),
         s.controls.not_checked,
         s.controls.error
     ));
     for d in &report.domains {
         out.push_str(&format!(
-            "  {:<10} {:>5} findings   controls: {} passed, {} failed, {} not checked, {} error\n",
+            "  {:<10} {:>5} findings   controls: {} passed, {} failed, {} incomplete, {} not checked, {} error\n",
             d.id,
             d.findings,
             d.controls.passed,
             d.controls.failed,
+            d.controls.incomplete,
             d.controls.not_checked,
             d.controls.error
+        ));
+    }
+    for c in report
+        .controls
+        .iter()
+        .filter(|c| c.status == crate::report::Status::Incomplete)
+    {
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            style.yellow("incomplete"),
+            c.id,
+            sanitize(c.reason.as_deref().unwrap_or(""))
+        ));
+    }
+    out.push_str(&not_examined(report, style));
+    let dropped = s.findings_dropped;
+    if dropped > 0 {
+        out.push_str(&format!(
+            "{} {dropped} more findings were counted past --max-findings and not kept; the report lists how many per check\n",
+            style.bold("Not kept:")
+        ));
+    }
+    let applied = report.suppressions.iter().filter(|s| s.applied).count();
+    let refused = report.suppressions.len() - applied;
+    if !report.suppressions.is_empty() {
+        let serious = report
+            .findings
+            .iter()
+            .filter(|f| f.suppression.is_some() && f.severity >= Severity::High)
+            .count();
+        out.push_str(&format!(
+            "{} {applied} inline suppression(s) applied ({serious} of high or critical findings), {refused} not applied; all are listed in the report\n",
+            style.bold("Suppressed:")
         ));
     }
     out.push_str(&format!("{}\n", style.bold("Plugins:")));
@@ -131,6 +166,46 @@ pub fn summary(report: &Report, style: Style) -> String {
                 sanitize(&p.id),
                 sanitize(p.error.as_deref().unwrap_or(""))
             )),
+        }
+    }
+    out
+}
+
+/// Paths not examined: counted by reason, and the first few named.
+fn not_examined(report: &Report, style: Style) -> String {
+    let counts = &report.summary.not_examined;
+    let unlisted: usize = report.plugins.iter().map(|p| p.dropped.skipped).sum();
+    let total: usize = counts.values().sum::<usize>() + unlisted;
+    if total == 0 {
+        return String::new();
+    }
+    let mut parts: Vec<String> = crate::model::SkipReason::ALL
+        .iter()
+        .filter_map(|r| counts.get(r).map(|n| format!("{n} {}", r.text())))
+        .collect();
+    if unlisted > 0 {
+        parts.push(format!("{unlisted} more not listed"));
+    }
+    let mut out = format!(
+        "{} {total} path(s) ({})\n",
+        style.bold("Not examined:"),
+        parts.join(", ")
+    );
+    let mut shown = 0;
+    for p in &report.plugins {
+        for s in p.not_examined.iter().filter(|s| s.reason != crate::model::SkipReason::Excluded) {
+            if shown == 10 {
+                out.push_str("  … the rest are listed in the report\n");
+                return out;
+            }
+            shown += 1;
+            out.push_str(&format!(
+                "  {}: {} ({}: {})\n",
+                sanitize(&p.id),
+                sanitize(&s.location.path),
+                s.reason.text(),
+                sanitize(&s.detail)
+            ));
         }
     }
     out

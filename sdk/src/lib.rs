@@ -40,7 +40,7 @@ pub use scan::Scan;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/0.1.1",
+        path: "../wit/0.1.2",
         world: "plugin",
         pub_export_macro: true,
         default_bindings_module: "aicomply_sdk::bindings",
@@ -49,12 +49,13 @@ pub mod bindings {
 
 pub use bindings::aicomply::plugin::host::{FileKind, FileMetadata};
 pub use bindings::aicomply::plugin::types::{
-    Capability, Check, Diagnostic, Finding, Location, MountedRoot, NotChecked, PluginInfo,
-    RunContext, RunOutput, Severity,
+    Capability, Check, Diagnostic, Finding, IncompleteCheck, Location, MountedRoot, NotChecked,
+    PartialOutput, PluginInfo, RunContext, RunOutput, ScanSettings, Severity, SkipReason,
+    SkippedPath,
 };
 
 /// The version of the WIT contract this SDK builds plugins against.
-pub const WIT_VERSION: &str = "0.1.1";
+pub const WIT_VERSION: &str = "0.1.2";
 
 /// A check plugin. Implement it on a unit struct and export it with
 /// [`export_plugin!`].
@@ -73,11 +74,31 @@ pub trait Plugin {
 #[derive(Debug, Clone)]
 pub struct Context {
     inner: RunContext,
+    settings: ScanSettings,
 }
 
 impl Context {
+    /// In a plugin, the operator's settings come from the host; natively
+    /// (tests) they are empty until [`Context::with_settings`].
     pub fn new(inner: RunContext) -> Self {
-        Self { inner }
+        #[cfg(target_arch = "wasm32")]
+        let settings = bindings::aicomply::plugin::host::settings();
+        #[cfg(not(target_arch = "wasm32"))]
+        let settings = ScanSettings {
+            exclude: Vec::new(),
+        };
+        Self { inner, settings }
+    }
+
+    /// The same context with other settings (for native tests).
+    pub fn with_settings(mut self, settings: ScanSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The operator's settings for this run: the paths to exclude.
+    pub fn settings(&self) -> &ScanSettings {
+        &self.settings
     }
 
     /// The guest path of a mounted root, if the host granted and mounted it.

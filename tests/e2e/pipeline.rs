@@ -15,7 +15,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     assert_eq!(code(&run), 1, "{}", stderr(&run));
 
     let report = read_json(&out_dir.path().join("report.json"));
-    assert_eq!(report["schema_version"], "1.1.0");
+    assert_eq!(report["schema_version"], "1.2.0");
     let mut all = example_findings();
     all.extend(example_code_findings());
     all.extend(example_host_findings());

@@ -51,11 +51,8 @@ pub struct Described<'a> {
 
 impl LockFile {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot read the lock file {}: {e} (create it with `aicomply plugins lock`)",
-                path.display()
-            )
+        let text = crate::safe_fs::read_regular_text(path, 16 << 20).map_err(|e| {
+            anyhow::anyhow!("the lock file: {e} (create it with `aicomply plugins lock`)")
         })?;
         let lock: LockFile = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("lock file {}: {e}", path.display()))?;

@@ -77,11 +77,18 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Largest plugin file loaded by default: far above any real component
+/// (a Python one is ~40 MB), far below what would stall the compiler.
+pub const DEFAULT_MAX_PLUGIN_BYTES: u64 = 256 << 20;
+
 /// The embedded plugins, then every `*.wasm` in `dir` (sorted by name).
-/// Files that are not components are returned as errors, not dropped.
+/// Files that are not components, are not regular files (a FIFO, a device,
+/// a link to one) or are over `max_bytes` are returned as errors naming
+/// the reason, never dropped.
 pub fn discover(
     dir: Option<&Path>,
     embedded: bool,
+    max_bytes: u64,
 ) -> anyhow::Result<(Vec<PluginFile>, Vec<LoadError>)> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -97,18 +104,20 @@ pub fn discover(
         let entries = std::fs::read_dir(dir).map_err(|e| {
             anyhow::anyhow!("cannot read the plugin directory {}: {e}", dir.display())
         })?;
+        // Every *.wasm entry, whatever it is: a folder named x.wasm is the
+        // only one passed over, the rest is read or refused by name.
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "wasm") && p.is_file())
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm") && !p.is_dir())
             .collect();
         paths.sort();
         for path in paths {
             let source = Source::File(path.clone());
-            match std::fs::read(&path) {
+            match crate::safe_fs::read_regular(&path, max_bytes) {
                 Err(e) => errors.push(LoadError {
                     source,
                     sha256: None,
-                    message: format!("cannot read: {e}"),
+                    message: format!("not loaded: {e}"),
                 }),
                 Ok(bytes) => {
                     let file = PluginFile::new(source, Cow::Owned(bytes));

@@ -5,14 +5,20 @@
 use std::collections::HashSet;
 
 use crate::baseline;
-use crate::model::{PluginDescription, PluginOutput};
+use crate::model::{
+    Diagnostic, Location, NotChecked, PluginDescription, PluginOutput, RawFinding, Skipped,
+};
 
 /// Limits on what a plugin may return.
 #[derive(Debug, Clone)]
 pub struct OutputLimits {
+    /// Findings kept per plugin; past it they are counted, not kept.
     pub max_findings: usize,
     /// Longest string (message, evidence, path, ...) accepted, in bytes.
     pub max_string_bytes: usize,
+    /// Bytes of findings, diagnostics and skipped paths kept per plugin;
+    /// past it the rest is counted, not kept.
+    pub max_kept_bytes: usize,
 }
 
 impl Default for OutputLimits {
@@ -20,6 +26,7 @@ impl Default for OutputLimits {
         Self {
             max_findings: 10_000,
             max_string_bytes: 16 << 10,
+            max_kept_bytes: 64 << 20,
         }
     }
 }
@@ -74,41 +81,49 @@ pub fn description(d: &PluginDescription) -> Result<(), String> {
     Ok(())
 }
 
-pub fn output(
-    d: &PluginDescription,
-    o: &PluginOutput,
-    limits: &OutputLimits,
-) -> Result<(), String> {
-    if o.findings.len() > limits.max_findings {
-        return Err(format!(
-            "returned {} findings; the limit is {} (--max-findings)",
-            o.findings.len(),
-            limits.max_findings
-        ));
-    }
-    let long = |what: &str, s: &str| -> Result<(), String> {
-        if s.len() > limits.max_string_bytes {
+/// Checks one item of a plugin's output against its description and the
+/// limits. An item that fails is a lie or an overflow: the caller drops the
+/// plugin's whole result.
+pub struct Checker<'a> {
+    pub description: &'a PluginDescription,
+    pub limits: &'a OutputLimits,
+}
+
+impl Checker<'_> {
+    fn string(&self, what: &str, s: &str) -> Result<(), String> {
+        if s.len() > self.limits.max_string_bytes {
             Err(format!(
                 "returned a {what} of {} bytes; the limit is {} bytes",
                 s.len(),
-                limits.max_string_bytes
+                self.limits.max_string_bytes
             ))
         } else {
             Ok(())
         }
-    };
-    let declared = |id: &str, what: &str| -> Result<(), String> {
-        if d.check(id).is_none() {
+    }
+
+    pub fn declared(&self, id: &str, what: &str) -> Result<(), String> {
+        if self.description.check(id).is_none() {
             Err(format!(
                 "{what} check {id:?}, which its describe does not declare"
             ))
         } else {
             Ok(())
         }
-    };
-    for f in &o.findings {
-        declared(&f.check_id, "reported a finding for")?;
-        let check = d.check(&f.check_id).expect("declared");
+    }
+
+    fn location(&self, l: &Location) -> Result<(), String> {
+        self.string("path", &l.path)?;
+        self.string("root name", &l.root)?;
+        if let Some(m) = &l.member {
+            self.string("archive member", m)?;
+        }
+        Ok(())
+    }
+
+    pub fn finding(&self, f: &RawFinding) -> Result<(), String> {
+        self.declared(&f.check_id, "reported a finding for")?;
+        let check = self.description.check(&f.check_id).expect("declared");
         if f.control != check.control {
             return Err(format!(
                 "reported a finding of {} under control {}, but describe declares it under {}",
@@ -116,37 +131,57 @@ pub fn output(
             ));
         }
         for (what, s) in [("title", &f.title), ("message", &f.message)] {
-            long(what, s)?;
+            self.string(what, s)?;
         }
         for (what, s) in [("evidence", &f.evidence), ("remediation", &f.remediation)] {
             if let Some(s) = s {
-                long(what, s)?;
+                self.string(what, s)?;
             }
         }
         if let Some(l) = &f.location {
-            long("path", &l.path)?;
-            long("root name", &l.root)?;
+            self.location(l)?;
         }
+        Ok(())
     }
+
+    pub fn diagnostic(&self, d: &Diagnostic) -> Result<(), String> {
+        self.string("diagnostic", &d.message)?;
+        self.location(&d.location)
+    }
+
+    pub fn skipped(&self, s: &Skipped) -> Result<(), String> {
+        self.string("skipped-path detail", &s.detail)?;
+        self.location(&s.location)
+    }
+
+    pub fn reason(&self, n: &NotChecked, what: &str) -> Result<(), String> {
+        self.declared(&n.check_id, what)?;
+        self.string("reason", &n.reason)
+    }
+}
+
+/// Check a whole output (every item; counts are the collector's concern).
+pub fn output(
+    d: &PluginDescription,
+    o: &PluginOutput,
+    limits: &OutputLimits,
+) -> Result<(), String> {
+    let c = Checker {
+        description: d,
+        limits,
+    };
+    o.findings.iter().try_for_each(|f| c.finding(f))?;
     for id in &o.evaluated {
-        declared(id, "marked as evaluated")?;
+        c.declared(id, "marked as evaluated")?;
     }
     for n in &o.not_checked {
-        declared(&n.check_id, "marked as not checked")?;
-        long("reason", &n.reason)?;
+        c.reason(n, "marked as not checked")?;
     }
-    if o.diagnostics.len() > limits.max_findings {
-        return Err(format!(
-            "returned {} diagnostics; the limit is {}",
-            o.diagnostics.len(),
-            limits.max_findings
-        ));
+    for n in &o.incomplete {
+        c.reason(n, "marked as incomplete")?;
     }
-    for diag in &o.diagnostics {
-        long("diagnostic", &diag.message)?;
-        long("path", &diag.location.path)?;
-    }
-    Ok(())
+    o.diagnostics.iter().try_for_each(|d| c.diagnostic(d))?;
+    o.skipped.iter().try_for_each(|s| c.skipped(s))
 }
 
 #[cfg(test)]

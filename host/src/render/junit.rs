@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuites name=\"aicomply\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        report.controls.len(), c.failed, c.error, c.not_checked, report.run.duration_ms as f64 / 1000.0
+        report.controls.len(), c.failed, c.error + c.incomplete, c.not_checked, report.run.duration_ms as f64 / 1000.0
     ));
     for d in &report.domains {
         let controls: Vec<_> = report
@@ -37,7 +37,7 @@ pub fn render(report: &Report) -> String {
             .collect();
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" timestamp=\"{}\">\n",
-            xml(&d.title), controls.len(), d.controls.failed, d.controls.error, d.controls.not_checked, xml(&report.run.started_at)
+            xml(&d.title), controls.len(), d.controls.failed, d.controls.error + d.controls.incomplete, d.controls.not_checked, xml(&report.run.started_at)
         ));
         for k in controls {
             out.push_str(&format!(
@@ -73,6 +73,11 @@ pub fn render(report: &Report) -> String {
                 Status::NotChecked => out.push_str(&format!(
                     "      <skipped message=\"not checked: {}\"/>\n",
                     xml(k.reason.as_deref().unwrap_or(""))
+                )),
+                // Not a pass, and not a finding: an error of the scan.
+                Status::Incomplete => out.push_str(&format!(
+                    "      <error message=\"incomplete: {}\" type=\"incomplete\"/>\n",
+                    xml(k.reason.as_deref().unwrap_or("inputs were not examined"))
                 )),
                 Status::Waived => out.push_str("      <skipped message=\"waived: every failing finding is covered by a waiver\"/>\n"),
                 Status::Passed => {}

@@ -6,9 +6,17 @@
 //! loader, so `include`/`import` cannot read files, and no function reaches
 //! the filesystem, the environment or the network. A shared template cannot
 //! exfiltrate what the CI job can see.
+//!
+//! Custom templates (`--templates`) are code from outside the binary, so
+//! they are also bounded: each renders in a child process of aicomply with
+//! an address-space and CPU limit, a wall-clock limit, a fuel limit on the
+//! template engine and a cap on its output (see [`template_sandbox`]); they
+//! are tried on a sample report before the scan starts, so a broken or
+//! runaway one fails in seconds, not after the scan.
 
 mod junit;
 mod sarif;
+pub mod template_sandbox;
 
 use std::path::{Path, PathBuf};
 
@@ -62,33 +70,80 @@ const EMBEDDED: &[(&str, &str)] = &[
 /// for a bot's own text.
 pub const MARKDOWN_LIMIT: usize = 60_000;
 
+/// Largest custom template file read.
+const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
+
+/// The template environment: autoescaped HTML, strict undefined values,
+/// the `md` filter, no loader. Shared by the in-process renderer of the
+/// built-in templates and the sandboxed one of custom templates.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html.j2") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("md", markdown_escape);
+    env
+}
+
 pub struct Renderer {
     env: Environment<'static>,
+    /// Custom templates by name, rendered only in the template sandbox.
+    custom: std::collections::BTreeMap<&'static str, String>,
 }
 
 impl Renderer {
-    /// Load the embedded templates, replacing any that `dir` provides.
+    /// Load the embedded templates, replacing any that `dir` provides. A
+    /// custom template is parsed, then rendered once on a sample report in
+    /// the template sandbox, so that a broken, looping or memory-hungry one
+    /// is refused now, naming the file.
     pub fn new(dir: Option<&Path>) -> anyhow::Result<Self> {
-        let mut env = Environment::new();
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html.j2") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        env.add_filter("md", markdown_escape);
+        let mut env = environment();
+        let mut custom = std::collections::BTreeMap::new();
         for (name, source) in EMBEDDED {
-            let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", path.display()))?,
-                None => source.to_string(),
-            };
-            env.add_template_owned(name.to_string(), source)
-                .map_err(|e| anyhow::anyhow!(template_error(&e)))?;
+            match dir.map(|d| d.join(name)).filter(|p| p.symlink_metadata().is_ok()) {
+                Some(path) => {
+                    let text = crate::safe_fs::read_regular_text(&path, MAX_TEMPLATE_BYTES)
+                        .map_err(|e| anyhow::anyhow!("template: {e}"))?;
+                    // Parse errors name the file and line at once.
+                    environment()
+                        .add_template_owned(name.to_string(), text.clone())
+                        .map_err(|e| anyhow::anyhow!(template_error(&e)))?;
+                    custom.insert(*name, text);
+                }
+                None => env
+                    .add_template(name, source)
+                    .map_err(|e| anyhow::anyhow!(template_error(&e)))?,
+            }
         }
-        Ok(Self { env })
+        let renderer = Self { env, custom };
+        if !renderer.custom.is_empty() {
+            let sample = Report::sample();
+            for format in [Format::Html, Format::Md] {
+                if renderer.custom.contains_key(format.template().expect("templated")) {
+                    renderer
+                        .render(format, &sample)
+                        .map_err(|e| anyhow::anyhow!("{e} (tried on a sample report before the scan)"))?;
+                }
+            }
+        }
+        Ok(renderer)
+    }
+
+    /// Render the template `name` with `context`: in the template sandbox
+    /// for a custom one, in process for a built-in one.
+    fn template(&self, name: &'static str, context: &serde_json::Value) -> Result<String, String> {
+        if let Some(source) = self.custom.get(name) {
+            return template_sandbox::render(name, source, context);
+        }
+        let template = self.env.get_template(name).map_err(|e| template_error(&e))?;
+        template
+            .render(Value::from_serialize(context))
+            .map_err(|e| template_error(&e))
     }
 
     pub fn render(&self, format: Format, report: &Report) -> Result<String, String> {
@@ -97,15 +152,9 @@ impl Renderer {
             (Format::Junit, _) => Ok(junit::render(report)),
             (_, None) => pretty(report),
             (_, Some(name)) => {
-                let template = self
-                    .env
-                    .get_template(name)
-                    .map_err(|e| template_error(&e))?;
                 let mut context = inert(report)?;
                 context["omitted_findings"] = 0.into();
-                let text = template
-                    .render(Value::from_serialize(&context))
-                    .map_err(|e| template_error(&e))?;
+                let text = self.template(name, &context)?;
                 if format != Format::Md || text.len() <= MARKDOWN_LIMIT {
                     return Ok(text);
                 }
@@ -120,9 +169,7 @@ impl Renderer {
                         list.truncate(keep);
                     }
                     cut["omitted_findings"] = (all - keep).into();
-                    let text = template
-                        .render(Value::from_serialize(&cut))
-                        .map_err(|e| template_error(&e))?;
+                    let text = self.template(name, &cut)?;
                     if text.len() <= MARKDOWN_LIMIT || keep == 0 {
                         return Ok(text);
                     }
@@ -141,13 +188,8 @@ impl Renderer {
         out_dir: &Path,
     ) -> Vec<(Format, Result<String, String>)> {
         let needs_dir = outputs.iter().any(|o| o.dest == Dest::Default);
-        let dir_error = if needs_dir {
-            std::fs::create_dir_all(out_dir).err().map(|e| {
-                format!(
-                    "cannot create the output directory {}: {e}",
-                    out_dir.display()
-                )
-            })
+        let dir = if needs_dir {
+            Some(crate::safe_fs::OutputDir::open(out_dir))
         } else {
             None
         };
@@ -166,9 +208,12 @@ impl Renderer {
                             Ok("stdout".to_string())
                         }
                         Dest::File(path) => write_file(path, &text),
-                        Dest::Default => match &dir_error {
-                            Some(e) => Err(e.clone()),
-                            None => write_file(&out_dir.join(o.format.file_name()), &text),
+                        Dest::Default => match &dir {
+                            Some(Ok(dir)) => dir
+                                .write(o.format.file_name(), text.as_bytes())
+                                .map(|p| p.display().to_string()),
+                            Some(Err(e)) => Err(e.clone()),
+                            None => unreachable!("opened when a default destination is asked for"),
                         },
                     });
                 (o.format, result)
@@ -177,12 +222,18 @@ impl Renderer {
     }
 }
 
+/// `FORMAT:FILE`: the file's folder is opened like the output directory
+/// and the file written the same way (never through a link).
 fn write_file(path: &Path, text: &str) -> Result<String, String> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{} does not name a file", path.display()))?;
+    crate::safe_fs::OutputDir::open(parent)?.write(name, text.as_bytes())?;
     Ok(path.display().to_string())
 }
 
@@ -261,7 +312,7 @@ fn pretty(v: &impl serde::Serialize) -> Result<String, String> {
 }
 
 /// A template error with the template name, line and minijinja's message.
-fn template_error(e: &minijinja::Error) -> String {
+pub fn template_error(e: &minijinja::Error) -> String {
     let mut msg = format!("template {}", e.name().unwrap_or("?"));
     if let Some(line) = e.line() {
         msg.push_str(&format!(", line {line}"));

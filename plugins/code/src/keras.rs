@@ -3,6 +3,8 @@
 //! whole tree is walked, so a Lambda layer inside a nested Functional or
 //! Sequential model is found too.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 /// What in a model configuration carries code.
@@ -70,27 +72,71 @@ fn walk(v: &Value, depth: usize, out: &mut Vec<CodeLayer>) {
     }
 }
 
+/// JSON parsed per file while searching, across all attempts. Every
+/// `"class_name"` key is tried with each `{` before it, and a file can put
+/// such a key every few bytes after `{`s that open objects running to its
+/// end; each start is parsed once, and this bounds what those parses read
+/// (twice the 64 MiB searched: a real config is found by the first parse
+/// that reaches it).
+pub const SEARCH_BUDGET: u64 = 128 << 20;
+
 /// Find the model configuration JSON in HDF5 bytes: the `model_config`
 /// attribute holds a JSON object with a `class_name`. HDF5 stores such an
 /// attribute's string contiguously, so searching the bytes finds it
-/// without an HDF5 library.
-pub fn find_config_in_hdf5(bytes: &[u8]) -> Option<Value> {
+/// without an HDF5 library. `Err` when the search used up its budget.
+pub fn find_config_in_hdf5(bytes: &[u8]) -> Result<Option<Value>, String> {
+    find_config_within(bytes, SEARCH_BUDGET)
+}
+
+fn find_config_within(bytes: &[u8], budget: u64) -> Result<Option<Value>, String> {
     let needle = b"\"class_name\"";
+    let left = Cell::new(budget);
     let mut from = 0;
+    // Every `{` before this was tried for an earlier key, and failed.
+    let mut tried_below = 0;
     while let Some(pos) = find(&bytes[from..], needle).map(|p| p + from) {
         // The object starts at the nearest `{` before the key.
-        let window_start = pos.saturating_sub(4096);
+        let window_start = pos.saturating_sub(4096).max(tried_below);
         for start in (window_start..pos).rev().filter(|&i| bytes[i] == b'{') {
-            let mut it = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<Value>();
+            let reader = Budgeted {
+                bytes: &bytes[start..],
+                left: &left,
+            };
+            let mut it = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
             if let Some(Ok(v)) = it.next()
                 && v.get("class_name").is_some()
             {
-                return Some(v);
+                return Ok(Some(v));
+            }
+            if left.get() == 0 {
+                return Err(format!(
+                    "the search for a model_config stopped after parsing {budget} bytes as JSON"
+                ));
             }
         }
+        tried_below = pos;
         from = pos + needle.len();
     }
-    None
+    Ok(None)
+}
+
+/// Reads `bytes` until the shared budget is spent, then ends.
+struct Budgeted<'a> {
+    bytes: &'a [u8],
+    left: &'a Cell<u64>,
+}
+
+impl std::io::Read for Budgeted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf
+            .len()
+            .min(self.bytes.len())
+            .min(self.left.get() as usize);
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        self.left.set(self.left.get() - n as u64);
+        Ok(n)
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -118,6 +164,43 @@ mod tests {
         let mut b = vec![0u8, 1, 2];
         b.extend_from_slice(br#"{"class_name": "Sequential", "config": {}}"#);
         b.extend_from_slice(&[0, 0]);
-        assert!(find_config_in_hdf5(&b).is_some());
+        assert!(find_config_in_hdf5(&b).unwrap().is_some());
+    }
+
+    /// `{` then a `"class_name"` key every few bytes, in an object that
+    /// runs to the end of the data and never closes.
+    fn unclosed(tail_pairs: usize) -> Vec<u8> {
+        let mut b = b"\x00\x01{".to_vec();
+        for _ in 0..250 {
+            b.extend_from_slice(br#""class_name":0,"#);
+        }
+        for _ in 0..tail_pairs {
+            b.extend_from_slice(br#""k":0,"#);
+        }
+        b
+    }
+
+    #[test]
+    fn each_start_is_parsed_once() {
+        // Parsing from the `{` again for each key read the 6 MB tail 250
+        // times over.
+        let b = unclosed(1_000_000);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(find_config_in_hdf5(&b)));
+        let found = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("searched within 20 s");
+        assert_eq!(found, Ok(None));
+    }
+
+    #[test]
+    fn the_search_has_a_budget() {
+        let b = unclosed(200_000);
+        let err = find_config_within(&b, 100_000).unwrap_err();
+        assert!(err.contains("100000 bytes"), "{err}");
+        // A config found within it is returned.
+        let mut b = vec![0u8; 1000];
+        b.extend_from_slice(br#"{"class_name": "Sequential", "config": {}}"#);
+        assert!(find_config_within(&b, 1000).unwrap().is_some());
     }
 }

@@ -44,7 +44,7 @@ impl Plugin for CodePlugin {
         let mut config = scanner::Config::default();
         // `suspicious = "fail"`: imports outside the allow-list fail CODE-4.
         config.suspicious_fails = ctx.config("suspicious") == Some("fail");
-        scan_tree(ctx.target()?, &config, scan);
+        scan_tree(ctx.target()?, &WalkOptions::for_run(ctx), &config, scan);
         Ok(())
     }
 }
@@ -52,18 +52,22 @@ impl Plugin for CodePlugin {
 aicomply_sdk::export_plugin!(CodePlugin);
 
 /// Scan every file under `root` for model files.
-pub fn scan_tree(root: &Path, config: &scanner::Config, scan: &mut Scan) {
-    let walk = fs::walk(root, &WalkOptions::default());
-    walk.report_gaps(scan);
-    // Models are recognised by content, so every file is examined.
+pub fn scan_tree(root: &Path, options: &WalkOptions, config: &scanner::Config, scan: &mut Scan) {
+    let walk = fs::walk(root, options);
+    // Models are recognised by content, so any path not examined could
+    // have been one: every model check is incomplete without it.
+    walk.report_gaps(scan, "target", |_| checks::MODEL_CHECKS.to_vec());
     let progress = aicomply_sdk::Progress::new(u32::try_from(walk.files.len()).ok());
-    let mut scanner = scanner::Scanner::new(scan, config);
+    let mut models = 0;
     for entry in &walk.files {
+        let mut scanner = scanner::Scanner::new(scan, config);
         scanner.scan_file(entry.path.clone(), &entry.relative);
+        models += scanner.models;
         progress.file_done();
+        // What this file gave is the host's now, whatever the next one does.
+        scan.checkpoint();
     }
     progress.finish();
-    let models = scanner.models;
     for check in checks::MODEL_CHECKS {
         if models > 0 {
             scan.evaluated(check);

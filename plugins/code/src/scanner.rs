@@ -87,7 +87,19 @@ const PICKLE_EXTENSIONS: &[&str] = &[
 #[derive(Clone)]
 enum Source {
     File(PathBuf),
-    Memory(Rc<[u8]>),
+    Memory(Held),
+}
+
+/// Bytes read into memory, shared without copying (`Rc<[u8]>` from a
+/// `Vec` would copy, doubling for a moment what a member of up to
+/// `max_in_memory` bytes costs).
+#[derive(Clone)]
+struct Held(Rc<Vec<u8>>);
+
+impl AsRef<[u8]> for Held {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 trait ReadSeek: Read + Seek {}
@@ -98,13 +110,6 @@ impl Source {
         Ok(match self {
             Source::File(p) => Box::new(std::fs::File::open(p)?),
             Source::Memory(m) => Box::new(Cursor::new(m.clone())),
-        })
-    }
-
-    fn len(&self) -> io::Result<u64> {
-        Ok(match self {
-            Source::File(p) => std::fs::metadata(p)?.len(),
-            Source::Memory(m) => m.len() as u64,
         })
     }
 }
@@ -180,6 +185,10 @@ pub struct Scanner<'a> {
     /// Model files recognised (whatever their verdict).
     pub models: usize,
     expanded: u64,
+    /// Bytes of members held in memory by the archives being scanned: a
+    /// member holds its nested member while that is scanned, so the
+    /// `max_in_memory` limit applies to them together.
+    held: u64,
 }
 
 impl<'a> Scanner<'a> {
@@ -189,6 +198,7 @@ impl<'a> Scanner<'a> {
             config,
             models: 0,
             expanded: 0,
+            held: 0,
         }
     }
 
@@ -223,7 +233,7 @@ impl<'a> Scanner<'a> {
         };
         // A small file was read whole: work from memory, not the file again.
         let source = if head.len() as u64 == len {
-            Source::Memory(Rc::from(head.clone()))
+            Source::Memory(Held(Rc::new(head.clone())))
         } else {
             source
         };
@@ -740,9 +750,11 @@ impl<'a> Scanner<'a> {
                 match self.read_all(&mut chained, e.size) {
                     Ok(bytes) => {
                         let head = bytes[..bytes.len().min(64 << 10)].to_vec();
-                        let member = Source::Memory(Rc::from(bytes));
-                        let len = member.len().unwrap_or(0);
+                        let len = bytes.len() as u64;
+                        let member = Source::Memory(Held(Rc::new(bytes)));
+                        self.held += len;
                         self.content(&member, &head, len, place, name, depth + 1, false);
+                        self.held -= len;
                     }
                     Err(msg) => self.finding(checks::MODEL_INCOMPLETE, place, msg, None),
                 }
@@ -811,16 +823,26 @@ impl<'a> Scanner<'a> {
     }
 
     fn read_all(&self, r: &mut impl Read, size: u64) -> Result<Vec<u8>, String> {
-        if size > self.config.max_in_memory {
+        let max = self.config.max_in_memory;
+        if size > max {
             return Err(format!(
-                "member of {size} bytes is larger than the {}-byte limit for nested content; not scanned",
-                self.config.max_in_memory
+                "member of {size} bytes is larger than the {max}-byte limit for nested content; not scanned"
             ));
         }
-        let mut v = Vec::new();
-        r.take(self.config.max_in_memory + 1)
+        if size > max - self.held {
+            return Err(format!(
+                "member of {size} bytes does not fit in the {max}-byte limit for nested content with the {} bytes of the archives around it; not scanned",
+                self.held
+            ));
+        }
+        // The reader stops at the declared size: sized for it, the buffer
+        // does not grow past it by doubling.
+        let mut v = Vec::with_capacity(size as usize);
+        r.take(size)
             .read_to_end(&mut v)
             .map_err(|e| format!("member cannot be decompressed: {e}"))?;
+        // A member shorter than it claims keeps only what it holds.
+        v.shrink_to_fit();
         Ok(v)
     }
 
@@ -894,7 +916,11 @@ impl<'a> Scanner<'a> {
                     .diagnostic(place.location(), format!("not read: {e}"));
             }
         };
-        if let Some(config) = keras::find_config_in_hdf5(&bytes) {
+        let found = match keras::find_config_in_hdf5(&bytes) {
+            Ok(found) => found,
+            Err(e) => return self.finding(checks::MODEL_INCOMPLETE, place, e, None),
+        };
+        if let Some(config) = found {
             self.keras_layers(&config, place);
         } else if len > limit {
             self.finding(
@@ -1152,4 +1178,89 @@ fn nested(path: &[u64]) -> String {
     }
     let offsets: Vec<String> = path.iter().map(|p| p.to_string()).collect();
     format!(" (inside a payload loaded at byte {})", offsets.join(" → "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zip archive of stored members.
+    fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let (mut out, mut cd) = (Vec::new(), Vec::new());
+        for (name, data) in members {
+            let crc = crc32fast::hash(data);
+            let offset = out.len() as u32;
+            let fields = |sig: &[u8], out: &mut Vec<u8>| {
+                out.extend(sig);
+                out.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+                out.extend(crc.to_le_bytes());
+                out.extend((data.len() as u32).to_le_bytes());
+                out.extend((data.len() as u32).to_le_bytes());
+                out.extend((name.len() as u16).to_le_bytes());
+                out.extend([0, 0]);
+            };
+            fields(b"PK\x03\x04", &mut out);
+            out.extend(name.as_bytes());
+            out.extend(*data);
+            // Central entry: "version made by", then the same fields.
+            fields(b"PK\x01\x02\x14\x00", &mut cd);
+            cd.extend([0; 10]);
+            cd.extend(offset.to_le_bytes());
+            cd.extend(name.as_bytes());
+        }
+        let cd_offset = out.len() as u32;
+        out.extend(&cd);
+        out.extend(b"PK\x05\x06\0\0\0\0");
+        out.extend((members.len() as u16).to_le_bytes());
+        out.extend((members.len() as u16).to_le_bytes());
+        out.extend((cd.len() as u32).to_le_bytes());
+        out.extend(cd_offset.to_le_bytes());
+        out.extend([0, 0]);
+        out
+    }
+
+    fn scan_with(bytes: &[u8], max_in_memory: u64) -> Scan {
+        let dir = std::env::temp_dir().join(format!(
+            "aicomply-code-nested-{}-{max_in_memory}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("outer.zip");
+        std::fs::write(&path, bytes).unwrap();
+        let config = Config {
+            max_in_memory,
+            ..Config::default()
+        };
+        let mut scan = Scan::new(checks::catalogue());
+        Scanner::new(&mut scan, &config).scan_file(path, "outer.zip");
+        std::fs::remove_dir_all(&dir).unwrap();
+        scan
+    }
+
+    #[test]
+    fn members_held_in_memory_share_one_limit() {
+        let pickle = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R.";
+        let inner = stored_zip(&[("evil.pkl", pickle)]);
+        let middle = stored_zip(&[("inner.zip", &inner)]);
+        let outer = stored_zip(&[("middle.zip", &middle)]);
+        let ids = |scan: &Scan| -> Vec<String> {
+            scan.findings().iter().map(|f| f.check_id.clone()).collect()
+        };
+        // Room for both nested archives at once: the pickle is reached.
+        let both = (middle.len() + inner.len()) as u64;
+        let scan = scan_with(&outer, both);
+        assert!(
+            ids(&scan).contains(&checks::PICKLE_CALL.to_string()),
+            "{:?}",
+            ids(&scan)
+        );
+        // Each fits alone, not both: the inner one is reported unscanned.
+        let scan = scan_with(&outer, both - 1);
+        assert_eq!(ids(&scan), vec![checks::MODEL_INCOMPLETE.to_string()]);
+        assert!(
+            scan.findings()[0].message.contains("archives around it"),
+            "{}",
+            scan.findings()[0].message
+        );
+    }
 }

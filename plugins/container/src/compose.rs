@@ -27,6 +27,10 @@ pub fn is_compose(name: &str) -> bool {
 pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
     let docs = match yaml::parse(text) {
         Ok(d) => d,
+        Err(e @ yaml::Error::Limit(_)) => {
+            scan.diagnostic(Location::target(path), e.to_string());
+            return false;
+        }
         Err(e) => {
             scan.diagnostic(Location::target(path), format!("not valid YAML: {e}"));
             return false;

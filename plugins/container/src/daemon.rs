@@ -4,7 +4,7 @@
 //! itself refuses to start when a directive is given both ways, which is
 //! reported as a diagnostic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aicomply_sdk::{Location, Scan, Severity};
 use serde_json::{Map, Value};
@@ -69,12 +69,13 @@ pub fn read_json(path: &str, text: &str, settings: &mut Settings, scan: &mut Sca
         );
         return false;
     };
+    let lines = string_lines(text);
     for (k, v) in map {
         settings.origins.insert(
             k.clone(),
             Origin {
                 file: path.into(),
-                line: line_of_key(text, &k),
+                line: lines.get(k.as_str()).copied().unwrap_or(1),
             },
         );
         settings.values.insert(k, v);
@@ -235,12 +236,33 @@ pub fn check(settings: &Settings, scan: &mut Scan) {
     }
 }
 
-/// The 1-based line where `"key"` first appears, or 1 when it does not.
-fn line_of_key(text: &str, key: &str) -> u32 {
-    let needle = format!("\"{key}\"");
-    text.lines()
-        .position(|l| l.contains(&needle))
-        .map_or(1, |i| i as u32 + 1)
+/// The 1-based line where each JSON string (a key, for what is looked up)
+/// first appears, in one pass: searching the text again for every key took
+/// time quadratic in the file.
+fn string_lines(text: &str) -> HashMap<&str, u32> {
+    let bytes = text.as_bytes();
+    let mut lines = HashMap::new();
+    let (mut i, mut line) = (0, 1);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'"' => {
+                // (The text is valid JSON: a string holds no raw line break.)
+                let start = i + 1;
+                i = start;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = i.min(bytes.len());
+                if let Some(s) = text.get(start..end) {
+                    lines.entry(s).or_insert(line);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -324,5 +346,29 @@ mod tests {
             &mut scan
         ));
         assert_eq!(scan.diagnostics().len(), 1);
+    }
+
+    #[test]
+    fn many_keys_take_linear_time() {
+        // 100,000 keys (1.3 MB): finding each key's line by searching the
+        // text again was 10^11 byte comparisons.
+        let keys: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{\n{},\n\"icc\": true\n}}\n", keys.join(",\n"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut settings = Settings::default();
+            let mut scan = Scan::new(checks::catalogue());
+            assert!(read_json(
+                "etc/docker/daemon.json",
+                &text,
+                &mut settings,
+                &mut scan
+            ));
+            tx.send((settings.origins["icc"].line, settings.origins["k99"].line))
+        });
+        let lines = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("read within 20 s");
+        assert_eq!(lines, (100_002, 101));
     }
 }

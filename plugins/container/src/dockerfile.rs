@@ -179,6 +179,10 @@ pub struct Stage {
     pub image: Option<String>,
     /// `AS name`, lower-cased (stage names are case-insensitive).
     pub name: Option<String>,
+    /// The earlier stage it is built FROM: the last one before it of that
+    /// name. Found once here; looking it up by name for every stage took
+    /// time quadratic in the number of stages.
+    pub parent: Option<usize>,
     pub body: Vec<Instruction>,
 }
 
@@ -186,6 +190,8 @@ pub struct Stage {
 pub fn stages(instructions: &[Instruction]) -> Vec<Stage> {
     let mut global_args = HashMap::new();
     let mut stages: Vec<Stage> = Vec::new();
+    // Stage name → the last stage of that name so far.
+    let mut named: HashMap<String, usize> = HashMap::new();
     for ins in instructions {
         match (ins.keyword.as_str(), stages.last_mut()) {
             ("FROM", _) => {
@@ -201,10 +207,17 @@ pub fn stages(instructions: &[Instruction]) -> Vec<Stage> {
                     }
                     _ => None,
                 };
+                let parent = image
+                    .as_deref()
+                    .and_then(|i| named.get(&i.to_ascii_lowercase()).copied());
+                if let Some(n) = &name {
+                    named.insert(n.clone(), stages.len());
+                }
                 stages.push(Stage {
                     from: ins.clone(),
                     image,
                     name,
+                    parent,
                     body: Vec::new(),
                 });
             }
@@ -504,11 +517,7 @@ fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
             }
             return;
         }
-        let base = stage.image.as_deref().map(str::to_ascii_lowercase);
-        match stages[..idx]
-            .iter()
-            .rposition(|s| s.name.is_some() && s.name == base)
-        {
+        match stage.parent {
             Some(parent) => idx = parent,
             None => break,
         }
@@ -523,17 +532,14 @@ fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
 }
 
 fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
-    for (idx, stage) in stages.iter().enumerate() {
+    for stage in stages {
         let loc = Location::target(path).line(stage.from.line);
         let Some(image) = &stage.image else {
             scan.diagnostic(loc, format!("FROM {}: the image name uses a build argument without a default; base image checks skipped", stage.from.args));
             continue;
         };
         let lower = image.to_ascii_lowercase();
-        let earlier_stage = stages[..idx]
-            .iter()
-            .any(|s| s.name.as_deref() == Some(lower.as_str()));
-        if lower == "scratch" || earlier_stage {
+        if lower == "scratch" || stage.parent.is_some() {
             continue;
         }
         let (name, tag, digest) = image_parts(image);
@@ -585,11 +591,7 @@ fn check_final_user(path: &str, stages: &[Stage], scan: &mut Scan) {
             }
             return;
         }
-        let base = stage.image.as_deref().map(str::to_ascii_lowercase);
-        match stages[..idx]
-            .iter()
-            .rposition(|s| s.name.is_some() && s.name == base)
-        {
+        match stage.parent {
             Some(parent) => idx = parent,
             None => {
                 let from = &stages[last].from;
@@ -865,5 +867,28 @@ mod tests {
         );
         assert_eq!(f[0].severity, Severity::Medium);
         assert_eq!(f[1].severity, Severity::Low);
+    }
+
+    #[test]
+    fn a_long_chain_of_stages_takes_linear_time() {
+        // 150,000 stages, each FROM the one before (3.6 MB): looking up each
+        // parent among all earlier stages was 10^10 comparisons.
+        let mut text = String::from("FROM a@sha256:1 AS s0\nUSER root\n");
+        for i in 1..150_000 {
+            text.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(all(&text)));
+        let f = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("checked within 20 s");
+        // The root user is inherited through every stage from the first.
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("CONT-DOCKERFILE-ROOT-USER", 2),
+                ("CONT-DOCKERFILE-NO-HEALTHCHECK", 150_001)
+            ]
+        );
     }
 }

@@ -2,6 +2,9 @@
 //! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job and
 //! CronJob (also inside a `List`), with the API server's defaults and
 //! precedence (a container's securityContext overrides the pod's).
+//! Manifests are YAML, or JSON (`*.json`, read by [`json`]).
+
+mod json;
 
 use aicomply_sdk::{Location, Scan, Severity};
 
@@ -22,10 +25,19 @@ const RUNTIME_SOCKETS: &[&str] = &[
     "/run/crio/crio.sock",
 ];
 
-/// Check one YAML file; returns the number of workloads found in it.
+/// Check one YAML or JSON file (told apart by its name); returns the
+/// number of workloads found in it.
 pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
+    if path.to_ascii_lowercase().ends_with(".json") {
+        return check_json(path, text, scan);
+    }
     let docs = match yaml::parse(text) {
         Ok(d) => d,
+        // Whatever the file is, it was not examined: say why.
+        Err(e @ yaml::Error::Limit(_)) => {
+            scan.diagnostic(Location::target(path), e.to_string());
+            return 0;
+        }
         Err(e) => {
             // Only worth saying for files that would have been manifests.
             if text.contains("apiVersion") || text.contains("kind:") {
@@ -46,6 +58,26 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
     count
 }
 
+/// A JSON file is a manifest when its top-level object has `apiVersion`
+/// and `kind`; most JSON files are not (package.json, tsconfig.json,
+/// notebooks) and get neither a finding nor a diagnostic.
+fn check_json(path: &str, text: &str, scan: &mut Scan) -> usize {
+    // Cheap first: nothing without both keys is parsed.
+    if !(text.contains("\"apiVersion\"") && text.contains("\"kind\"")) {
+        return 0;
+    }
+    match json::parse(text) {
+        Ok(Some(doc)) => check_object(path, &doc, scan),
+        Ok(None) => 0,
+        Err(e) => {
+            scan.diagnostic(Location::target(path), format!("not valid JSON: {e}"));
+            0
+        }
+    }
+}
+
+/// Recursive for `List` items; the readers bound nesting (yaml::MAX_DEPTH,
+/// serde_json's 128), so at most 64 levels of it.
 fn check_object(path: &str, obj: &Node, scan: &mut Scan) -> usize {
     let Some(kind) = obj.get("kind").and_then(Node::as_str) else {
         return 0;
@@ -413,5 +445,167 @@ spec:
             "{:?}",
             scan.diagnostics()
         );
+    }
+
+    fn scan_file(path: &str, text: &str) -> (usize, Scan) {
+        let mut scan = Scan::new(checks::catalogue());
+        let n = check(path, text, &mut scan);
+        (n, scan)
+    }
+
+    const JSON_DEPLOYMENT: &str = r#"{
+  "apiVersion": "apps/v1",
+  "kind": "Deployment",
+  "metadata": {"name": "inference"},
+  "spec": {
+    "template": {
+      "spec": {
+        "containers": [
+          {
+            "name": "server",
+            "image": "registry.example.com/llm:1.0",
+            "securityContext": {
+              "privileged": true
+            }
+          }
+        ]
+      }
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn json_manifests_are_judged_like_yaml_ones() {
+        let (n, scan) = scan_file("deploy/inference.json", JSON_DEPLOYMENT);
+        assert_eq!(n, 1);
+        let privileged: Vec<_> = scan
+            .findings()
+            .iter()
+            .filter(|f| f.check_id == checks::K8S_PRIVILEGED)
+            .map(|f| {
+                let loc = f.location.as_ref().unwrap();
+                (loc.path.clone(), loc.line)
+            })
+            .collect();
+        assert_eq!(privileged, vec![("deploy/inference.json".into(), Some(13))]);
+        // The same manifest as YAML gives the same findings.
+        let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: inference}\nspec:\n  template:\n    spec:\n      containers:\n      - name: server\n        image: registry.example.com/llm:1.0\n        securityContext:\n          privileged: true\n";
+        let ids = |scan: &Scan| -> Vec<String> {
+            scan.findings().iter().map(|f| f.check_id.clone()).collect()
+        };
+        assert_eq!(ids(&scan), ids(&scan_file("d.yaml", yaml).1));
+        assert!(scan.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn json_lists_of_workloads() {
+        let list = r#"{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}},
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+   "spec": {"hostNetwork": true, "containers": []}}
+]}"#;
+        let (n, scan) = scan_file("all.json", list);
+        assert_eq!(n, 1);
+        let f = &scan.findings()[0];
+        assert_eq!(f.check_id, checks::K8S_HOST_NAMESPACE);
+        assert_eq!(f.location.as_ref().unwrap().line, Some(4));
+    }
+
+    #[test]
+    fn json_that_is_no_manifest_is_passed_over() {
+        for (path, text) in [
+            (
+                "package.json",
+                r#"{"name": "web", "scripts": {"kind": "apiVersion"}, "version": "1.0.0"}"#,
+            ),
+            (
+                "tsconfig.json",
+                "{\n  // comments: not JSON\n  \"compilerOptions\": {}\n}",
+            ),
+            (
+                "nb.json",
+                r#"{"cells": [{"cell_type": "code", "source": ["\"apiVersion\": 1, \"kind\": 2"]}], "nbformat": 4}"#,
+            ),
+            (
+                "schema.json",
+                r#"{"properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"}}}"#,
+            ),
+            ("array.json", r#"[{"apiVersion": "v1", "kind": "Pod"}]"#),
+            ("binary.json", "\u{0}\u{1}garbage"),
+        ] {
+            let (n, scan) = scan_file(path, text);
+            assert_eq!(n, 0, "{path}");
+            assert!(scan.findings().is_empty(), "{path}: {:?}", scan.findings());
+            assert!(
+                scan.diagnostics().is_empty(),
+                "{path}: {:?}",
+                scan.diagnostics()
+            );
+        }
+        // A manifest that is not valid JSON is said so.
+        let (_, scan) = scan_file("bad.json", r#"{"apiVersion": "v1", "kind": "Pod", }"#);
+        assert!(scan.diagnostics()[0].message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn a_yaml_bomb_is_reported_as_not_examined() {
+        // 9 levels of 9 aliases: 387 million nodes if expanded.
+        let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(", ");
+            text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let (n, scan) = scan_file("values.yaml", &text);
+        assert_eq!(n, 0);
+        let d = &scan.diagnostics()[0].message;
+        assert!(
+            d.contains("more than 1000000 nodes after expanding aliases"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn lists_nested_in_lists_stay_within_the_stack() {
+        // List inside List inside ...: each a level of recursion in the
+        // checks, bounded by what the readers accept.
+        let nested = |levels: usize| {
+            let mut t = String::new();
+            for _ in 0..levels {
+                t.push_str("{apiVersion: v1, kind: List, items: [");
+            }
+            t.push_str("{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {hostPID: true, containers: []}}");
+            for _ in 0..levels {
+                t.push_str("]}");
+            }
+            t
+        };
+        let run = |text: String| {
+            std::thread::Builder::new()
+                .stack_size(256 << 10)
+                .spawn(move || {
+                    let (n, scan) = scan_file("l.yaml", &text);
+                    let diags: Vec<String> = scan
+                        .diagnostics()
+                        .iter()
+                        .map(|d| d.message.clone())
+                        .collect();
+                    (n, diags)
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        };
+        // 60 levels (120 collections) are read, and the pod found.
+        assert_eq!(run(nested(60)), (1, vec![]));
+        // 100 levels (200 collections) are refused; so are 100,000 (by the
+        // YAML library's limit on flow collections, 255).
+        let (n, diags) = run(nested(100));
+        assert_eq!(n, 0);
+        assert!(diags[0].contains("nested deeper than 128"), "{diags:?}");
+        let (n, diags) = run(nested(100_000));
+        assert_eq!(n, 0);
+        assert!(diags[0].contains("recursion limit"), "{diags:?}");
     }
 }

@@ -41,7 +41,7 @@ impl Plugin for ContainerPlugin {
     }
 
     fn run(ctx: &Context, scan: &mut Scan) -> Result<(), String> {
-        scan_tree(ctx.target()?, scan);
+        scan_tree(ctx.target()?, &WalkOptions::for_run(ctx), scan);
         Ok(())
     }
 }
@@ -80,30 +80,88 @@ fn classify_path(relative: &str) -> Option<Kind> {
     {
         return Some(Kind::DockerdUnit);
     }
+    // Installed JavaScript packages hold thousands of JSON files and no
+    // manifest of this target.
+    if name.to_ascii_lowercase().ends_with(".json")
+        && relative.split('/').any(|c| c == "node_modules")
+    {
+        return None;
+    }
     classify(name)
 }
 
 fn classify(name: &str) -> Option<Kind> {
     let lower = name.to_ascii_lowercase();
-    if lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.ends_with(".dockerfile")
-    {
+    // `Dockerfile`, `Dockerfile.gpu`, `Dockerfile-gpu`, `gpu.Dockerfile`,
+    // and the same with Podman's `Containerfile`; not the ignore file
+    // BuildKit reads for one (`Dockerfile.dockerignore`).
+    let dockerfile = ["dockerfile", "containerfile"].iter().any(|base| {
+        lower == *base
+            || lower.starts_with(&format!("{base}."))
+            || lower.starts_with(&format!("{base}-"))
+            || lower.ends_with(&format!(".{base}"))
+    });
+    let ignore_file = lower.ends_with(".dockerignore") || lower.ends_with(".containerignore");
+    if dockerfile && !ignore_file {
         Some(Kind::Dockerfile)
     } else if lower == "daemon.json" {
         Some(Kind::DaemonJson)
     } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        Some(Kind::Yaml)
+    } else if lower.ends_with(".json") && !LOCKFILES.contains(&lower.as_str()) {
+        // Kubernetes manifests written as JSON: `kubernetes::check` reads
+        // a `.json` file as JSON and passes over any that is not a manifest.
         Some(Kind::Yaml)
     } else {
         None
     }
 }
 
+/// JSON files that are never manifests and are often large: read, they
+/// would be reported as too large to examine.
+const LOCKFILES: &[&str] = &["package-lock.json", "npm-shrinkwrap.json"];
+
+/// The checks that read files of a kind.
+fn checks_of(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Dockerfile => checks::DOCKERFILE_CHECKS,
+        Kind::DaemonJson | Kind::DockerdUnit => checks::DAEMON_CHECKS,
+        Kind::Packages | Kind::RpmPackages => checks::RUNTIME_CHECKS,
+        Kind::Compose => checks::COMPOSE_CHECKS,
+        Kind::Ci => checks::CI_CHECKS,
+        Kind::Yaml => checks::K8S_CHECKS,
+    }
+}
+
+/// The checks a path that was not examined may have mattered to: those of
+/// its kind, or every check when what is missing cannot be named (a
+/// folder not listed or not entered, a name that is not UTF-8, the rest of
+/// a tree past the file limit).
+fn affected(skip: &fs::Skip) -> Vec<&'static str> {
+    use aicomply_sdk::SkipReason as R;
+    let unknown = match skip.reason {
+        R::BadName | R::DepthLimit | R::FileLimit => true,
+        R::Unreadable => skip.detail.starts_with("folder not listed") || skip.relative == ".",
+        _ => false,
+    };
+    if unknown {
+        return [
+            checks::DOCKERFILE_CHECKS,
+            checks::DAEMON_CHECKS,
+            checks::RUNTIME_CHECKS,
+            checks::COMPOSE_CHECKS,
+            checks::CI_CHECKS,
+            checks::K8S_CHECKS,
+        ]
+        .concat();
+    }
+    classify_path(&skip.relative).map_or(Vec::new(), |k| checks_of(k).to_vec())
+}
+
 /// Scan every relevant file under `root` and record the results on `scan`.
-pub fn scan_tree(root: &Path, scan: &mut Scan) {
-    let walk = fs::walk(root, &WalkOptions::default());
-    walk.report_gaps(scan);
+pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
+    let walk = fs::walk(root, options);
+    walk.report_gaps(scan, "target", affected);
 
     let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
@@ -118,6 +176,7 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
     let progress = aicomply_sdk::Progress::new(u32::try_from(relevant.len()).ok());
     for (entry, kind) in relevant {
         progress.file_done();
+        scan.checkpoint();
         if kind == Kind::RpmPackages {
             match aicomply_sdk::rpmdb::installed(&entry.path) {
                 Ok(installed) => {
@@ -134,7 +193,10 @@ pub fn scan_tree(root: &Path, scan: &mut Scan) {
         let text = match fs::read_text(&entry.path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
             Err(e) => {
-                scan.diagnostic(Location::target(entry.relative.clone()), e.to_string());
+                scan.skipped(Location::target(entry.relative.clone()), e.skip_reason(), e.to_string());
+                for check in checks_of(kind) {
+                    scan.incomplete(check, format!("{} not examined: {e}", entry.relative));
+                }
                 continue;
             }
         };
@@ -275,6 +337,29 @@ mod tests {
         assert_eq!(classify("daemon.json"), Some(Kind::DaemonJson));
         assert_eq!(classify("deploy.YML"), Some(Kind::Yaml));
         assert_eq!(classify("README.md"), None);
+        for name in [
+            "Dockerfile-gpu",
+            "CONTAINERFILE.cuda",
+            "Containerfile-dev",
+            "api.containerfile",
+            "Dockerfile.prod.arm64",
+        ] {
+            assert_eq!(classify(name), Some(Kind::Dockerfile), "{name}");
+        }
+        for name in [
+            "Dockerfile.dockerignore",
+            "Containerfile.containerignore",
+            "mydockerfile",
+            "dockerfile_lint",
+        ] {
+            assert_ne!(classify(name), Some(Kind::Dockerfile), "{name}");
+        }
+        // JSON is a manifest candidate; daemon.json stays its own kind.
+        assert_eq!(classify("deploy.JSON"), Some(Kind::Yaml));
+        assert_eq!(classify("daemon.json"), Some(Kind::DaemonJson));
+        assert_eq!(classify("package-lock.json"), None);
+        assert_eq!(classify_path("web/node_modules/x/package.json"), None);
+        assert_eq!(classify_path("deploy/k8s/api.json"), Some(Kind::Yaml));
     }
 
     #[test]
@@ -284,11 +369,53 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("README.md"), "hello").unwrap();
         let mut scan = Scan::new(checks::catalogue());
-        scan_tree(&dir, &mut scan);
+        scan_tree(&dir, &WalkOptions::default(), &mut scan);
         let out = scan.into_output();
         assert!(out.evaluated.is_empty());
         assert_eq!(out.not_checked.len(), checks::catalogue().len());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A JSON Deployment among other JSON files of a repository: the
+    /// manifest is judged, the rest produce nothing.
+    #[test]
+    fn json_manifests_in_a_tree() {
+        let dir =
+            std::env::temp_dir().join(format!("aicomply-container-json-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("deploy")).unwrap();
+        std::fs::create_dir_all(dir.join("web/node_modules/m")).unwrap();
+        std::fs::write(
+            dir.join("deploy/api.json"),
+            "{\n  \"apiVersion\": \"apps/v1\",\n  \"kind\": \"Deployment\",\n  \"metadata\": {\"name\": \"api\"},\n  \"spec\": {\"template\": {\"spec\": {\"containers\": [\n    {\"name\": \"a\", \"securityContext\": {\"privileged\": true}}\n  ]}}}\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("web/package.json"),
+            r#"{"name": "web", "version": "1.0.0"}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.join("web/tsconfig.json"), "{ // comment\n}").unwrap();
+        std::fs::write(dir.join("web/node_modules/m/bad.json"), "{").unwrap();
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(&dir, &WalkOptions::default(), &mut scan);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let privileged: Vec<_> = scan
+            .findings()
+            .iter()
+            .filter(|f| f.check_id == checks::K8S_PRIVILEGED)
+            .map(|f| {
+                let loc = f.location.as_ref().unwrap();
+                (loc.path.clone(), loc.line)
+            })
+            .collect();
+        assert_eq!(privileged, vec![("deploy/api.json".to_string(), Some(6))]);
+        assert!(
+            scan.findings()
+                .iter()
+                .all(|f| f.location.as_ref().unwrap().path == "deploy/api.json")
+        );
+        assert!(scan.diagnostics().is_empty(), "{:?}", scan.diagnostics());
+        assert!(scan.is_evaluated(checks::K8S_PRIVILEGED));
     }
 
     /// Runtime versions come from rpm's database on RPM-family hosts; the
@@ -297,7 +424,7 @@ mod tests {
     fn runtime_versions_from_an_rpm_database() {
         let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/rpm-host");
         let mut scan = Scan::new(checks::catalogue());
-        scan_tree(&base, &mut scan);
+        scan_tree(&base, &WalkOptions::default(), &mut scan);
         let found: Vec<String> = scan
             .findings()
             .iter()

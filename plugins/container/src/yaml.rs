@@ -3,16 +3,48 @@
 //! yaml-rust2 does the parsing; this module builds nodes from its events so
 //! that findings can point at a line. Anchors and aliases are resolved (an
 //! alias is a copy of the anchored node), `<<` merge keys are applied the way
-//! Kubernetes' YAML 1.1 reader applies them, and alias expansion is bounded
-//! so a "billion laughs" document costs an error, not the plugin's memory.
+//! Kubernetes' YAML 1.1 reader applies them, and what a file may cost is
+//! bounded: nodes and text after alias expansion (a "billion laughs"
+//! document costs an error, not the plugin's memory) and nesting depth (a
+//! deeply nested one costs an error, not the plugin's stack). A file past a
+//! limit is not read at all: [`Error::Limit`] says which limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-/// Nodes created (aliases counted at their full size) before giving up.
+/// Nodes held per file, copies made by aliases (and of anchored nodes,
+/// kept for their aliases) included. Real YAML spends at least four bytes
+/// a node (`k: v` and a line end), so the largest file read (4 MiB) stays
+/// within it unless aliases multiply it; it caps what a file can cost at
+/// some 100 MB however it nests its aliases ("billion laughs").
 const MAX_NODES: usize = 1_000_000;
+/// Bytes of scalar text held per file, alias copies included: a few
+/// hundred aliases of one long string are few nodes but much memory.
+/// Four times the largest file read.
+const MAX_TEXT: usize = 16 << 20;
+/// Nesting of collections, aliases counted at their depth. Everything that
+/// walks a node recurses once per level, so this bounds the stack; the
+/// limit serde_json applies to JSON, far beyond what any manifest nests.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a stream was not read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// Not YAML (or not YAML this reader accepts).
+    Syntax(String),
+    /// A limit on what a file may cost was reached; it says which.
+    Limit(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Syntax(e) | Error::Limit(e) => f.write_str(e),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -84,13 +116,23 @@ impl Node {
             _ => &[],
         }
     }
+}
 
-    fn size(&self) -> usize {
-        1 + match &self.value {
-            Value::Scalar(..) => 0,
-            Value::Seq(items) => items.iter().map(Node::size).sum(),
-            Value::Map(entries) => entries.iter().map(|(k, v)| k.size() + v.size()).sum(),
-        }
+/// What a node costs: nodes and scalar bytes in it, and how deeply its
+/// collections nest (0 for a scalar). Kept for anchored nodes, so that an
+/// alias is charged without walking its copy.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    nodes: usize,
+    text: usize,
+    depth: usize,
+}
+
+impl Cost {
+    fn add(&mut self, child: Cost) {
+        self.nodes += child.nodes;
+        self.text += child.text;
+        self.depth = self.depth.max(child.depth);
     }
 }
 
@@ -99,12 +141,14 @@ enum Frame {
         line: u32,
         anchor: usize,
         items: Vec<Node>,
+        cost: Cost,
     },
     Map {
         line: u32,
         anchor: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        cost: Cost,
     },
 }
 
@@ -112,108 +156,162 @@ enum Frame {
 struct Builder {
     docs: Vec<Node>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, (Node, Cost)>,
+    /// Spent so far in the file.
     nodes: usize,
-    error: Option<String>,
+    text: usize,
+    error: Option<Error>,
 }
 
 impl Builder {
-    fn push(&mut self, node: Node, anchor: usize) {
+    /// Charge `cost` to the file; false (and the error set) past a limit.
+    fn spend(&mut self, cost: Cost) -> bool {
+        self.nodes += cost.nodes;
+        self.text += cost.text;
+        let limit = if self.nodes > MAX_NODES {
+            format!("more than {MAX_NODES} nodes after expanding aliases; not read")
+        } else if self.text > MAX_TEXT {
+            format!("more than {MAX_TEXT} bytes of text after expanding aliases; not read")
+        } else {
+            return true;
+        };
+        self.error = Some(Error::Limit(limit));
+        false
+    }
+
+    /// Would a node of `depth` placed here nest too deep? (Sets the error.)
+    fn too_deep(&mut self, depth: usize) -> bool {
+        if self.stack.len() + depth > MAX_DEPTH {
+            self.error = Some(Error::Limit(format!(
+                "collections nested deeper than {MAX_DEPTH} levels; not read"
+            )));
+            return true;
+        }
+        false
+    }
+
+    /// Place a finished node (already paid for) in its parent.
+    fn push(&mut self, node: Node, cost: Cost, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            // The copy kept for aliases costs as much again.
+            if !self.spend(cost) {
+                return;
+            }
+            self.anchors.insert(anchor, (node.clone(), cost));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
-            },
+            Some(Frame::Seq { items, cost: c, .. }) => {
+                c.add(cost);
+                items.push(node);
+            }
+            Some(Frame::Map {
+                entries,
+                key,
+                cost: c,
+                ..
+            }) => {
+                c.add(cost);
+                match key.take() {
+                    None => *key = Some(node),
+                    Some(k) => entries.push((k, node)),
+                }
+            }
         }
     }
 
-    fn count(&mut self, n: usize) {
-        self.nodes += n;
-        if self.nodes > MAX_NODES && self.error.is_none() {
-            self.error = Some(format!(
-                "more than {MAX_NODES} nodes after expanding aliases; not read"
-            ));
-        }
-    }
-}
-
-impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         if self.error.is_some() {
             return;
         }
         let line = mark.line() as u32;
         match ev {
+            // Anchors belong to their document.
+            Event::DocumentStart => self.anchors.clear(),
             Event::Scalar(s, style, anchor, _) => {
-                self.count(1);
-                let plain = style == TScalarStyle::Plain;
-                self.push(
-                    Node {
-                        line,
-                        value: Value::Scalar(s, plain),
-                    },
-                    anchor,
-                );
+                let cost = Cost {
+                    nodes: 1,
+                    text: s.len(),
+                    depth: 0,
+                };
+                if self.spend(cost) {
+                    let plain = style == TScalarStyle::Plain;
+                    let value = Value::Scalar(s, plain);
+                    self.push(Node { line, value }, cost, anchor);
+                }
             }
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
-                line,
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
-                line,
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
-            Event::SequenceEnd => {
-                if let Some(Frame::Seq {
+            // Too deep, the error is set and nothing more is built.
+            Event::SequenceStart(anchor, _) if !self.too_deep(1) => {
+                self.stack.push(Frame::Seq {
                     line,
                     anchor,
-                    items,
-                }) = self.stack.pop()
-                {
-                    self.count(1);
-                    self.push(
+                    items: Vec::new(),
+                    cost: Cost::default(),
+                });
+            }
+            Event::MappingStart(anchor, _) if !self.too_deep(1) => {
+                self.stack.push(Frame::Map {
+                    line,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    cost: Cost::default(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, mut cost, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        line,
+                        anchor,
+                        items,
+                        cost,
+                    }) => (
                         Node {
                             line,
                             value: Value::Seq(items),
                         },
+                        cost,
                         anchor,
-                    );
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    line,
-                    anchor,
-                    entries,
-                    ..
-                }) = self.stack.pop()
-                {
-                    self.count(1);
-                    self.push(
+                    ),
+                    Some(Frame::Map {
+                        line,
+                        anchor,
+                        entries,
+                        cost,
+                        ..
+                    }) => (
                         Node {
                             line,
                             value: Value::Map(merge_keys(entries)),
                         },
+                        cost,
                         anchor,
-                    );
+                    ),
+                    None => {
+                        self.error =
+                            Some(Error::Syntax("a collection ends that never began".into()));
+                        return;
+                    }
+                };
+                let own = Cost {
+                    nodes: 1,
+                    ..Cost::default()
+                };
+                cost.nodes += 1;
+                cost.depth += 1;
+                if self.spend(own) {
+                    self.push(node, cost, anchor);
                 }
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(node) => {
-                    self.count(node.size());
-                    if self.error.is_none() {
-                        self.push(node, 0);
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(&(_, cost)) => {
+                    // Charged before copying: a bomb stops at the limit.
+                    if !self.too_deep(cost.depth) && self.spend(cost) {
+                        let node = self.anchors[&id].0.clone();
+                        self.push(node, cost, 0);
                     }
                 }
-                None => self.error = Some("alias to an unknown anchor".into()),
+                None => self.error = Some(Error::Syntax("alias to an unknown anchor".into())),
             },
             _ => {}
         }
@@ -223,15 +321,29 @@ impl MarkedEventReceiver for Builder {
 /// Apply `<<: *base` / `<<: [*a, *b]`: keys of the merged maps are added
 /// unless the mapping sets them itself.
 fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    if !entries
-        .iter()
-        .any(|(k, _)| k.value == Value::Scalar("<<".into(), true))
-    {
+    let is_merge = |k: &Node| matches!(&k.value, Value::Scalar(s, true) if s == "<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
         return entries;
     }
-    let (merges, mut own): (Vec<_>, Vec<_>) = entries
-        .into_iter()
-        .partition(|(k, _)| k.value == Value::Scalar("<<".into(), true));
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge(k));
+    // Scalar keys looked up by hash: merged maps can bring many keys, and
+    // comparing each with every key so far took quadratic time. Other keys
+    // (collections as keys, which manifests never use) are compared one by one.
+    let mut scalar_keys: HashSet<(String, bool)> = HashSet::new();
+    let mut other_keys: Vec<Value> = Vec::new();
+    let mut seen = |k: &Node| match &k.value {
+        Value::Scalar(s, plain) => !scalar_keys.insert((s.clone(), *plain)),
+        other => {
+            let dup = other_keys.contains(other);
+            if !dup {
+                other_keys.push(other.clone());
+            }
+            dup
+        }
+    };
+    for (k, _) in &own {
+        seen(k);
+    }
     for (_, merged) in merges {
         let sources: Vec<Node> = match merged.value {
             Value::Seq(items) => items,
@@ -243,7 +355,7 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
         for source in sources {
             if let Value::Map(src) = source.value {
                 for (k, v) in src {
-                    if !own.iter().any(|(ok, _)| ok.value == k.value) {
+                    if !seen(&k) {
                         own.push((k, v));
                     }
                 }
@@ -254,16 +366,28 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
 }
 
 /// Parse all documents of a YAML stream.
-pub fn parse(text: &str) -> Result<Vec<Node>, String> {
+///
+/// The parser's events are consumed here, one by one: its own `load`
+/// recurses once per nesting level of block collections, which a file
+/// chooses (`- - - - x`), and would overflow the stack before any limit
+/// here applied. (It resolves nothing itself: aliases arrive as events.)
+pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
-    Parser::new_from_str(text)
-        .load(&mut builder, true)
-        .map_err(|e| e.to_string())?;
-    match builder.error {
-        Some(e) => Err(e),
-        None => Ok(builder.docs),
+    loop {
+        let (ev, mark) = parser
+            .next_token()
+            .map_err(|e| Error::Syntax(e.to_string()))?;
+        if ev == Event::StreamEnd {
+            break;
+        }
+        builder.on_event(ev, mark);
+        if let Some(e) = builder.error.take() {
+            return Err(e);
+        }
     }
+    Ok(builder.docs)
 }
 
 #[cfg(test)]
@@ -290,12 +414,97 @@ mod tests {
             let refs = vec![format!("*a{}", i - 1); 10].join(", ");
             text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
-        let err = parse(&text).unwrap_err();
+        let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("expanding aliases"), "{err}");
     }
 
     #[test]
     fn syntax_errors_are_reported() {
         assert!(parse("a: [1, 2\nb: c").is_err());
+    }
+
+    /// Parse on a thread with a small native stack: in wasm the stack is
+    /// about 1 MiB, so recursion whose depth a file chooses overflows
+    /// there; here it overflows at a quarter of that.
+    fn parse_on_small_stack(text: String) -> Result<usize, String> {
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || parse(&text).map(|d| d.len()).map_err(|e| e.to_string()))
+            .expect("thread")
+            .join()
+            .expect("parsing did not panic")
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        // `- - - - x`: block sequences, which the YAML library's own
+        // loader followed with one level of recursion each.
+        let err = parse_on_small_stack("- ".repeat(200_000) + "x\n").unwrap_err();
+        assert!(err.contains("nested deeper than 128"), "{err}");
+        let err = parse_on_small_stack("[".repeat(200) + &"]".repeat(200)).unwrap_err();
+        assert!(err.contains("nested deeper than 128"), "{err}");
+        // Each alias one level deeper than the anchor it copies.
+        let mut text = String::from("a0: &a0 [x]\n");
+        for i in 1..5000 {
+            text.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        let err = parse_on_small_stack(text).unwrap_err();
+        assert!(err.contains("nested deeper than 128"), "{err}");
+        // As deep as allowed is read.
+        let ok = "- ".repeat(127) + "x\n";
+        assert_eq!(parse_on_small_stack(ok), Ok(1));
+    }
+
+    #[test]
+    fn the_nine_by_nine_alias_bomb_is_refused() {
+        let mut text = String::from(
+            "a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(", ");
+            text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let err = parse_on_small_stack(text).unwrap_err();
+        assert!(err.contains("1000000 nodes"), "{err}");
+    }
+
+    #[test]
+    fn aliased_long_scalars_count_by_their_bytes() {
+        // A few hundred nodes, but each alias copies a 1 MiB string.
+        let text = format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*a"; 100].join(", ")
+        );
+        match parse(&text) {
+            Err(Error::Limit(e)) => assert!(e.contains("bytes of text"), "{e}"),
+            Err(e) => panic!("{e}"),
+            Ok(docs) => panic!("read, {} documents", docs.len()),
+        }
+    }
+
+    #[test]
+    fn merging_many_keys_takes_linear_time() {
+        // 10,000 keys merged 40 times over: within the node budget.
+        let keys: Vec<String> = (0..10_000).map(|i| format!("k{i}: 0")).collect();
+        let text = format!(
+            "base: &b {{{}}}\nm:\n  <<: [{}]\n",
+            keys.join(", "),
+            vec!["*b"; 40].join(", ")
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(parse(&text).map(|d| {
+                d[0].get("m").map(|m| match &m.value {
+                    Value::Map(e) => e.len(),
+                    _ => 0,
+                })
+            }))
+        });
+        let merged = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("parsed within 20 s");
+        assert_eq!(merged.map_err(|e| e.to_string()), Ok(Some(10_000)));
     }
 }

@@ -12,6 +12,7 @@ pub mod osrelease;
 pub mod packages;
 pub mod sshd;
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -54,12 +55,29 @@ impl Plugin for HostPlugin {
 aicomply_sdk::export_plugin!(HostPlugin);
 
 /// A root filesystem, read by absolute paths (`/etc/ssh/sshd_config`).
+///
+/// A file that is absent is evidence (of a default, or of a missing
+/// setting); one that is there but could not be read (a FIFO, a device,
+/// over the size limit, no permission) is not: it is recorded with the
+/// checks being evaluated at the time, which [`Root::report_gaps`] marks
+/// incomplete, so no check passes on a file it did not see.
 pub struct Root {
     pub base: PathBuf,
     /// The root's name for locations (`target` or `host`).
     pub name: String,
     /// Counts the files read, for the host's progress display.
     pub progress: aicomply_sdk::Progress,
+    /// The checks the files read now are evidence for.
+    evidence_for: Cell<&'static [&'static str]>,
+    /// Paths there but not examined: (path, reason, detail, checks).
+    gaps: RefCell<Vec<Gap>>,
+}
+
+struct Gap {
+    path: String,
+    reason: aicomply_sdk::SkipReason,
+    detail: String,
+    checks: &'static [&'static str],
 }
 
 impl Root {
@@ -68,6 +86,8 @@ impl Root {
             base,
             name: name.into(),
             progress: aicomply_sdk::Progress::new(None),
+            evidence_for: Cell::new(&[]),
+            gaps: RefCell::new(Vec::new()),
         }
     }
 
@@ -75,28 +95,72 @@ impl Root {
         self.base.join(abs.trim_start_matches('/'))
     }
 
-    pub(crate) fn read(&self, abs: &str) -> Option<String> {
-        let text = read_text(&self.path(abs), MAX_FILE).ok();
-        if text.is_some() {
-            self.progress.file_done();
+    /// The checks whose evidence is read from here on.
+    fn reading_for(&self, checks: &'static [&'static str]) {
+        self.evidence_for.set(checks);
+    }
+
+    fn gap(&self, abs: &str, reason: aicomply_sdk::SkipReason, detail: String) {
+        let path = abs.trim_start_matches('/').to_string();
+        let mut gaps = self.gaps.borrow_mut();
+        if !gaps.iter().any(|g| g.path == path) {
+            gaps.push(Gap {
+                path,
+                reason,
+                detail,
+                checks: self.evidence_for.get(),
+            });
         }
-        text
     }
 
+    /// The text of a file, or `None` when it is absent or was not read
+    /// (recorded as a gap).
+    pub(crate) fn read(&self, abs: &str) -> Option<String> {
+        match read_text(&self.path(abs), MAX_FILE) {
+            Ok(text) => {
+                self.progress.file_done();
+                Some(text)
+            }
+            Err(e) if e.is_missing() => None,
+            Err(e) => {
+                self.gap(abs, e.skip_reason(), e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Whether anything is at the path (without opening it).
     fn exists(&self, abs: &str) -> bool {
-        self.path(abs).exists()
+        std::fs::symlink_metadata(self.path(abs)).is_ok()
     }
 
+    /// The names in a folder; a folder there but not listable is a gap.
     fn list(&self, dir: &str) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.path(dir))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        if !self.exists(dir) {
+            return Vec::new();
+        }
+        match aicomply_sdk::fs::list_names(&self.path(dir)) {
+            Ok((names, problems)) => {
+                for p in problems {
+                    self.gap(&format!("{dir}/?"), aicomply_sdk::SkipReason::BadName, p);
+                }
+                names
+            }
+            Err(e) => {
+                self.gap(dir, aicomply_sdk::SkipReason::Unreadable, format!("folder not listed: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Report every gap, and mark the checks it was evidence for incomplete.
+    pub fn report_gaps(&self, scan: &mut Scan) {
+        for g in self.gaps.borrow().iter() {
+            scan.skipped(self.at(&g.path, 0), g.reason, g.detail.clone());
+            for check in g.checks {
+                scan.incomplete(check, format!("{} was not examined: {}", g.path, g.detail));
+            }
+        }
     }
 
     fn at(&self, abs: &str, line: u32) -> Location {
@@ -132,6 +196,13 @@ fn mark(scan: &mut Scan, ids: &[&str], evaluated: bool, reason: &str) {
 
 /// Evaluate every check against a root filesystem.
 pub fn check_root(root: &Root, scan: &mut Scan) {
+    check_sections(root, scan);
+    root.report_gaps(scan);
+}
+
+fn check_sections(root: &Root, scan: &mut Scan) {
+    use checks::*;
+    root.reading_for(&[OS_EOL]);
     let os = root
         .read("/etc/os-release")
         .or_else(|| root.read("/usr/lib/os-release"));
@@ -145,6 +216,10 @@ pub fn check_root(root: &Root, scan: &mut Scan) {
         }
         return;
     }
+    // The package database is evidence for every check about software.
+    root.reading_for(&[
+        UNNEEDED_SERVICE, DEV_TOOLS, AUTO_UPDATES, FW_MISSING, AUDIT, AGENT, BACKUP, LOGGING,
+    ]);
     let packages = packages::load(root).map_err(|(reason, unreadable)| {
         if let Some((path, message)) = unreadable {
             scan.diagnostic(root.at(&path, 0), message);
@@ -152,10 +227,20 @@ pub fn check_root(root: &Root, scan: &mut Scan) {
         reason
     });
     os_support(root, os.as_deref(), scan);
+    scan.checkpoint();
+    root.reading_for(&[SYSCTL]);
     sysctl(root, scan);
+    scan.checkpoint();
+    root.reading_for(&[AUTO_UPDATES, APT_UNSIGNED, UNNEEDED_SERVICE, DEV_TOOLS]);
     software(root, &packages, scan);
+    scan.checkpoint();
+    root.reading_for(&[SSH_ROOT, SSH_PASSWORD, SSH_EMPTY, SSH_HARDENING]);
     ssh(root, scan);
+    scan.checkpoint();
+    root.reading_for(&[FW_MISSING, FW_DEFAULT, FW_PORTS]);
     firewall(root, packages.as_ref().ok(), scan);
+    scan.checkpoint();
+    root.reading_for(&[AUDIT, BACKUP, LOGGING, AGENT]);
     monitoring(root, &packages, scan);
 }
 
@@ -1054,10 +1139,16 @@ mod tests {
             })
             .collect();
         ids.sort();
+        let incomplete: Vec<(String, String)> = scan
+            .incomplete_checks()
+            .iter()
+            .map(|(c, r)| (c.clone(), r.clone()))
+            .collect();
         let out = scan.into_output();
         (
             ids,
             RunOutputSummary {
+                incomplete,
                 messages: out.findings.iter().map(|f| f.message.clone()).collect(),
                 diagnostics: out
                     .diagnostics
@@ -1077,6 +1168,7 @@ mod tests {
         messages: Vec<String>,
         diagnostics: Vec<String>,
         not_checked: Vec<(String, String)>,
+        incomplete: Vec<(String, String)>,
     }
 
     /// An RPM-family snapshot: the package checks read rpm's SQLite
@@ -1144,12 +1236,15 @@ mod tests {
             "{:?}",
             out.diagnostics
         );
+        // The database is there but unreadable: its checks are incomplete,
+        // never passed, and not "not checked" either.
         for check in [checks::UNNEEDED_SERVICE, checks::DEV_TOOLS, checks::AGENT] {
-            let reason = &out.not_checked.iter().find(|(c, _)| c == check).unwrap().1;
+            let reason = &out.incomplete.iter().find(|(c, _)| c == check).unwrap().1;
             assert!(
-                reason.contains("var/lib/rpm/rpmdb.sqlite could not be read"),
+                reason.contains("var/lib/rpm/rpmdb.sqlite was not examined"),
                 "{check}: {reason}"
             );
+            assert!(!out.not_checked.iter().any(|(c, _)| c == check));
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

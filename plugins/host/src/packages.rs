@@ -47,7 +47,9 @@ pub fn load(root: &crate::Root) -> Result<Packages, (String, Option<(String, Str
     for rel in rpmdb::LOCATIONS {
         let path = format!("/{rel}");
         let file = root.path(&path);
-        if !file.is_file() {
+        // Absent: try the next place. There but not a regular file: said
+        // below, as a database that could not be read.
+        if std::fs::symlink_metadata(&file).is_err() {
             continue;
         }
         root.progress.file_done();
@@ -57,10 +59,13 @@ pub fn load(root: &crate::Root) -> Result<Packages, (String, Option<(String, Str
                 family: Family::Rpm,
                 installed,
             }),
-            Err(e) => Err((
+            Err(e) => {
+                root.gap(&path, aicomply_sdk::SkipReason::Unreadable, format!("the RPM package database could not be read: {e}"));
+                Err((
                 format!("the RPM package database {rel} could not be read: {e}"),
                 Some((path, format!("cannot read the RPM package database: {e}"))),
-            )),
+            ))
+            }
         };
     }
     Err((

@@ -12,6 +12,13 @@
 
 use std::collections::BTreeMap;
 
+/// Include levels sshd itself follows (its `READCONF_MAX_DEPTH`).
+const MAX_DEPTH: u32 = 16;
+/// Files read per configuration, Includes followed. Depth alone does not
+/// bound the work: a folder of ten files that each include the folder is
+/// 10^16 reads at depth 16. Real configurations read a handful.
+const MAX_FILES: usize = 256;
+
 /// A setting and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
@@ -77,7 +84,7 @@ fn read_file(
                 }
             }
             "include" => {
-                if depth >= 16 {
+                if depth >= MAX_DEPTH {
                     cfg.problems
                         .push(format!("{path}:{}: Include nested too deep", i + 1));
                     continue;
@@ -96,6 +103,15 @@ fn read_file(
                         ));
                     }
                     for m in matches {
+                        if cfg.files.len() >= MAX_FILES {
+                            if !cfg.problems.iter().any(|p| p.contains("files were read")) {
+                                cfg.problems.push(format!(
+                                    "{path}:{}: Include {pattern}: {MAX_FILES} files were read through Includes; the rest were not, so settings they hold are not judged",
+                                    i + 1
+                                ));
+                            }
+                            break;
+                        }
                         if let Some(t) = files.read(&m) {
                             read_file(files, &m, &t, cfg, in_match, depth + 1);
                         }
@@ -226,5 +242,42 @@ mod tests {
         assert!(glob("*.conf", "a.conf"));
         assert!(!glob("*.conf", "a.conf.bak"));
         assert!(glob("1?-*.conf", "10-x.conf"));
+    }
+
+    /// Ten files that each include all ten: depth 16 is 10^16 reads.
+    #[test]
+    fn includes_that_fan_out_are_bounded() {
+        struct Fan(std::cell::Cell<usize>);
+        impl Files for Fan {
+            fn read(&self, path: &str) -> Option<String> {
+                self.0.set(self.0.get() + 1);
+                Some(if path == "/etc/ssh/sshd_config" {
+                    "Include d/*\nPermitRootLogin no\n".into()
+                } else {
+                    "Include /etc/ssh/d/*\n".into()
+                })
+            }
+            fn list(&self, _dir: &str) -> Vec<String> {
+                (0..10).map(|i| format!("f{i}")).collect()
+            }
+        }
+        let files = Fan(std::cell::Cell::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let cfg = parse(&files, "/etc/ssh/sshd_config").unwrap();
+            tx.send((cfg, files.0.get())).unwrap();
+        });
+        let (cfg, reads) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("parsed within 20 s");
+        assert_eq!(cfg.files.len(), MAX_FILES);
+        assert!(reads <= MAX_FILES, "{reads} reads");
+        assert_eq!(cfg.global["permitrootlogin"].value, "no");
+        let limit: Vec<_> = cfg
+            .problems
+            .iter()
+            .filter(|p| p.contains("files were read"))
+            .collect();
+        assert_eq!(limit.len(), 1, "{:?}", cfg.problems);
     }
 }

@@ -147,13 +147,18 @@ pub fn read_with_wal<W: Source>(
 /// `rpm -qa` shows, from the database file at `path` (its `-wal` file is
 /// read too when there is one).
 pub fn installed(path: &Path) -> Result<BTreeMap<String, String>, Error> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error(format!("cannot open: {e}")))?;
+    // Regular files only: a FIFO in their place would block the read.
+    let (mut file, _) = crate::fs::open_regular(path).map_err(|e| Error(e.to_string()))?;
     let wal_path = {
         let mut p = path.as_os_str().to_owned();
         p.push("-wal");
         std::path::PathBuf::from(p)
     };
-    let mut wal = std::fs::File::open(wal_path).ok();
+    let mut wal = match crate::fs::open_regular(&wal_path) {
+        Ok((f, _)) => Some(f),
+        Err(e) if e.is_missing() => None,
+        Err(e) => return Err(Error(format!("its write-ahead log: {e}"))),
+    };
     let packages = read_with_wal(&mut file, wal.as_mut())?;
     Ok(packages
         .into_iter()

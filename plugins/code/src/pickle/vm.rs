@@ -1,5 +1,5 @@
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::rc::Rc;
 
@@ -20,6 +20,11 @@ pub struct Limits {
     pub max_depth: usize,
     /// Pickles stacked one after another in one stream.
     pub max_stacked: usize,
+    /// Events of one stream, nested pickles included. Imports and calls
+    /// are recorded once each, so only opcodes that are reported every
+    /// time (unresolved calls, BUILD on a global) reach this; each is a
+    /// finding, and a report has no use for a million of them.
+    pub max_events: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +35,7 @@ impl Default for Limits {
             max_stack: 4_000_000,
             max_depth: 8,
             max_stacked: 64,
+            max_events: 100_000,
         }
     }
 }
@@ -45,7 +51,7 @@ pub struct Event {
     pub path: Vec<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// A global was referenced (GLOBAL, STACK_GLOBAL, INST).
     Import { module: String, name: String },
@@ -94,7 +100,16 @@ pub struct Outcome {
     pub torch_legacy: bool,
 }
 
-#[derive(Debug, Clone)]
+/// A value as the unpickler would hold it, summarised.
+///
+/// Values nest as deep as the pickle says (a million nested lists take two
+/// million bytes), so nothing may walk them recursively: `Drop` and
+/// `Debug` are written out below, and no helper looks deeper than the few
+/// levels that call arguments and BUILD states have.
+///
+/// Nothing inside a container is ever mutated (see [`frozen`]), so values
+/// form no cycles, which reference counting could not free.
+#[derive(Clone)]
 enum Value {
     None,
     Bool,
@@ -123,13 +138,13 @@ struct Global {
     name: String,
 }
 
-#[derive(Debug)]
+/// The result of a call. (The state BUILD gives it is judged when BUILD
+/// runs and not kept: nothing reads it later, and keeping it would let an
+/// object hold itself.)
 struct Object {
     /// The class or callable that produced it.
     origin: Option<Rc<Global>>,
     args: Option<Value>,
-    /// State given by BUILD, when it is a dict.
-    state: RefCell<Option<Value>>,
 }
 
 fn push_capped<T>(v: &mut Vec<T>, item: T) {
@@ -138,9 +153,102 @@ fn push_capped<T>(v: &mut Vec<T>, item: T) {
     }
 }
 
+/// `v` as it may be stored inside a container or an object: a list or
+/// dict that the stack or the memo still holds is copied, so the stored
+/// one can never be reached by APPEND, SETITEM and the like. What is
+/// inside a container is then never mutated, and `l.append(l)` stores a
+/// copy of `l` instead of making a cycle. (Nothing reads a list or dict
+/// inside another value after later mutations, so the copy loses nothing.)
+fn frozen(v: Value) -> Value {
+    match &v {
+        Value::List(l) if Rc::strong_count(l) > 1 => {
+            Value::List(Rc::new(RefCell::new(l.borrow().clone())))
+        }
+        Value::Dict(d) if Rc::strong_count(d) > 1 => {
+            Value::Dict(Rc::new(RefCell::new(d.borrow().clone())))
+        }
+        _ => v,
+    }
+}
+
+impl Value {
+    fn has_children(&self) -> bool {
+        matches!(
+            self,
+            Value::Tuple(_) | Value::List(_) | Value::Dict(_) | Value::Object(_)
+        )
+    }
+}
+
+impl Drop for Value {
+    /// Iterative: the derived drop recurses once per nesting level and
+    /// overflows the stack on a deeply nested pickle.
+    fn drop(&mut self) {
+        if !self.has_children() {
+            return;
+        }
+        let mut pending = Vec::new();
+        take_children(self, &mut pending);
+        // Each value popped here has had its children moved out, so
+        // dropping it recurses no further.
+        while let Some(mut v) = pending.pop() {
+            take_children(&mut v, &mut pending);
+        }
+    }
+}
+
+/// Move into `out` the children of `v` that only `v` holds; shared ones are
+/// left for their last holder to drop.
+fn take_children(v: &mut Value, out: &mut Vec<Value>) {
+    let take = |c: &mut Value| std::mem::replace(c, Value::None);
+    match v {
+        Value::Tuple(items) => {
+            if let Some(items) = Rc::get_mut(items) {
+                out.extend(items.iter_mut().filter(|c| c.has_children()).map(take));
+            }
+        }
+        Value::List(l) => {
+            if let Some(l) = Rc::get_mut(l) {
+                out.extend(l.get_mut().drain(..).filter(Value::has_children));
+            }
+        }
+        Value::Dict(d) => {
+            if let Some(d) = Rc::get_mut(d) {
+                for (key, value) in d.get_mut().drain(..) {
+                    out.extend([key, value].into_iter().filter(Value::has_children));
+                }
+            }
+        }
+        Value::Object(o) => {
+            if let Some(o) = Rc::get_mut(o) {
+                out.extend(o.args.take());
+            }
+        }
+        _ => {}
+    }
+}
+
+impl std::fmt::Debug for Value {
+    /// Only the kind: formatting the contents would recurse as deep as
+    /// the pickle nests.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(kind(self))
+    }
+}
+
 enum Flow {
     Continue,
     Stop,
+}
+
+/// A pickle inside this one, found by an opcode and scanned by `run` once
+/// that opcode is done: the recursion then does not carry `step`'s large
+/// frame, and nesting `max_depth` levels stays far from the stack's end.
+enum Nested {
+    /// The constant payload given to a nested loader.
+    Payload { bytes: Rc<[u8]>, at: u64 },
+    /// A joblib object array: one pickle, next in the stream.
+    ObjectArray { at: u64 },
 }
 
 struct Vm<'a, R: Read> {
@@ -149,12 +257,28 @@ struct Vm<'a, R: Read> {
     stack: Vec<Value>,
     marks: Vec<usize>,
     memo: HashMap<u64, Value>,
-    events: &'a mut Vec<Event>,
+    shared: &'a mut Shared,
     path: Vec<u64>,
     depth: usize,
     opcodes: u64,
     protocol: u8,
     raw_array_bytes: u64,
+    nested: Option<Nested>,
+}
+
+/// What the pickles of one stream share, nested ones included.
+#[derive(Default)]
+struct Shared {
+    events: Vec<Event>,
+    /// Imports and calls already recorded, with the nesting path: a
+    /// billion references to one name would otherwise be a billion events
+    /// (and looking for them in `events` took time quadratic in the file).
+    seen: HashSet<(Vec<u64>, EventKind)>,
+    /// Embedded payloads already scanned. A payload is a constant that a
+    /// pickle can hand to `pickle.loads` any number of times, each copy
+    /// doing the same again one level down: rescanning it each time grows
+    /// exponentially with the depth, and finds nothing new.
+    payloads: HashSet<Rc<[u8]>>,
 }
 
 /// A failure inside one pickle.
@@ -174,24 +298,24 @@ type Res<T> = Result<T, Fail>;
 /// Scan a stream of one or more pickles.
 pub fn scan<R: Read>(reader: R, limits: &Limits) -> Outcome {
     let mut input = Input::new(reader);
-    let mut events = Vec::new();
+    let mut shared = Shared::default();
     let mut outcome = scan_input(
         &mut input,
         limits,
-        &mut events,
+        &mut shared,
         Vec::new(),
         0,
         limits.max_stacked,
     );
-    outcome.events = events;
+    outcome.events = shared.events;
     outcome
 }
 
-/// Parse up to `max_pickles` pickles from `input`, appending to `events`.
+/// Parse up to `max_pickles` pickles from `input`, appending to the shared events.
 fn scan_input<R: Read>(
     input: &mut Input<R>,
     limits: &Limits,
-    events: &mut Vec<Event>,
+    shared: &mut Shared,
     path: Vec<u64>,
     depth: usize,
     max_pickles: usize,
@@ -207,19 +331,7 @@ fn scan_input<R: Read>(
     };
     loop {
         let start = input.offset();
-        let mut vm = Vm {
-            input: &mut *input,
-            limits,
-            stack: Vec::new(),
-            marks: Vec::new(),
-            memo: HashMap::new(),
-            events: &mut *events,
-            path: path.clone(),
-            depth,
-            opcodes: 0,
-            protocol: 0,
-            raw_array_bytes: 0,
-        };
+        let mut vm = Vm::new(&mut *input, limits, &mut *shared, path.clone(), depth);
         let result = vm.run();
         let (opcodes, protocol, raw) = (vm.opcodes, vm.protocol, vm.raw_array_bytes);
         let top = vm.stack.pop();
@@ -337,7 +449,30 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-impl<R: Read> Vm<'_, R> {
+impl<'a, R: Read> Vm<'a, R> {
+    fn new(
+        input: &'a mut Input<R>,
+        limits: &'a Limits,
+        shared: &'a mut Shared,
+        path: Vec<u64>,
+        depth: usize,
+    ) -> Self {
+        Vm {
+            input,
+            limits,
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: HashMap::new(),
+            shared,
+            path,
+            depth,
+            opcodes: 0,
+            protocol: 0,
+            raw_array_bytes: 0,
+            nested: None,
+        }
+    }
+
     fn invalid<T>(&self, at: u64, reason: impl Into<String>) -> Res<T> {
         Err(Fail::Invalid(at, reason.into()))
     }
@@ -378,23 +513,20 @@ impl<R: Read> Vm<'_, R> {
     }
 
     fn event(&mut self, offset: u64, kind: EventKind) {
-        // A billion references to one name would be a billion events:
-        // report each distinct import once per stream.
-        if let EventKind::Import { module, name } = &kind && self.events.iter().any(|e| {
-            matches!(&e.kind, EventKind::Import { module: m, name: n } if m == module && n == name)
-                && e.path == self.path
-        }) {
-            return;
-        }
-        if let EventKind::Call {
-            module,
-            name,
-            opcode,
-        } = &kind
-            && self.events.iter().rev().take(64).any(|e| matches!(&e.kind, EventKind::Call { module: m, name: n, opcode: o } if m == module && n == name && o == opcode) && e.path == self.path) {
+        // Each distinct import and call once per stream (the first is the
+        // one reported).
+        let kind = if matches!(kind, EventKind::Import { .. } | EventKind::Call { .. }) {
+            let key = (self.path.clone(), kind);
+            if self.shared.seen.contains(&key) {
                 return;
             }
-        self.events.push(Event {
+            let kind = key.1.clone();
+            self.shared.seen.insert(key);
+            kind
+        } else {
+            kind
+        };
+        self.shared.events.push(Event {
             offset,
             kind,
             path: self.path.clone(),
@@ -483,6 +615,7 @@ impl<R: Read> Vm<'_, R> {
         opcode: &'static str,
         at: u64,
     ) -> Value {
+        let args = args.map(frozen);
         match callee {
             Value::Global(g) => {
                 self.event(
@@ -528,11 +661,7 @@ impl<R: Read> Vm<'_, R> {
                 } else {
                     Some(g.clone())
                 };
-                Value::Object(Rc::new(Object {
-                    origin,
-                    args,
-                    state: RefCell::new(None),
-                }))
+                Value::Object(Rc::new(Object { origin, args }))
             }
             Value::Object(o) => {
                 // Calling the result of a call (e.g. getattr(...)(...)): the
@@ -542,11 +671,7 @@ impl<R: Read> Vm<'_, R> {
                     None => "calls a computed value".into(),
                 };
                 self.event(at, EventKind::Unresolved { opcode, detail });
-                Value::Object(Rc::new(Object {
-                    origin: None,
-                    args,
-                    state: RefCell::new(None),
-                }))
+                Value::Object(Rc::new(Object { origin: None, args }))
             }
             other => {
                 self.event(
@@ -556,11 +681,7 @@ impl<R: Read> Vm<'_, R> {
                         detail: format!("calls a non-global value ({})", kind(other)),
                     },
                 );
-                Value::Object(Rc::new(Object {
-                    origin: None,
-                    args,
-                    state: RefCell::new(None),
-                }))
+                Value::Object(Rc::new(Object { origin: None, args }))
             }
         }
     }
@@ -588,7 +709,7 @@ impl<R: Read> Vm<'_, R> {
             _ => None,
         };
         // io.BytesIO(b"...") is the usual wrapper for the file-taking loaders.
-        let payload = match payload {
+        let payload = match &payload {
             Some(Value::Object(o))
                 if o.origin.as_ref().is_some_and(|g| {
                     matches!(
@@ -602,9 +723,9 @@ impl<R: Read> Vm<'_, R> {
                     _ => None,
                 }
             }
-            other => other,
+            _ => payload,
         };
-        match payload {
+        match &payload {
             Some(Value::Bytes(bytes)) => {
                 if self.depth + 1 > self.limits.max_depth {
                     self.event(
@@ -615,27 +736,16 @@ impl<R: Read> Vm<'_, R> {
                     );
                     return;
                 }
-                let mut path = self.path.clone();
-                path.push(at);
-                let mut inner = Input::new(&bytes[..]);
-                let sub = scan_input(
-                    &mut inner,
-                    self.limits,
-                    self.events,
-                    path,
-                    self.depth + 1,
-                    self.limits.max_stacked,
-                );
-                if let Stop::Invalid { reason, .. } = &sub.stop {
-                    self.event(
-                        at,
-                        EventKind::PayloadNotScanned {
-                            detail: format!("the embedded payload is not a valid pickle: {reason}"),
-                        },
-                    );
+                if !self.shared.payloads.insert(bytes.clone()) {
+                    // Scanned already; what it does was recorded then.
+                    return;
                 }
+                self.nested = Some(Nested::Payload {
+                    bytes: bytes.clone(),
+                    at,
+                });
             }
-            Some(Value::Long { len }) => self.event(
+            &Some(Value::Long { len }) => self.event(
                 at,
                 EventKind::PayloadNotScanned {
                     detail: format!("a {len}-byte payload was not kept for rescanning"),
@@ -674,7 +784,6 @@ impl<R: Read> Vm<'_, R> {
                             },
                         );
                     }
-                    *o.state.borrow_mut() = Some(state.clone());
                     if qual.ends_with("numpy_pickle.NumpyArrayWrapper") {
                         self.joblib_array(&state, at)?;
                     }
@@ -710,30 +819,25 @@ impl<R: Read> Vm<'_, R> {
             return self.invalid(at, "joblib array wrapper without a readable dtype");
         };
         if descr.starts_with('O') {
-            let mut path = self.path.clone();
-            path.push(at);
-            // Exactly one pickle: the outer stream continues after it.
-            let sub = scan_input(
-                self.input,
-                self.limits,
-                self.events,
-                path,
-                self.depth + 1,
-                1,
-            );
-            return match sub.stop {
-                Stop::Invalid { offset, reason } => Err(Fail::Invalid(
-                    offset,
-                    format!("joblib object array: {reason}"),
-                )),
-                Stop::Incomplete { offset, limit } => Err(Fail::Limit(offset, limit)),
-                Stop::Complete { .. } => Ok(()),
-            };
+            // Its elements may again be object arrays, each a level of
+            // recursion here; the pickle cannot be skipped unparsed, so
+            // going deeper ends the scan.
+            if self.depth + 1 > self.limits.max_depth {
+                return Err(Fail::Limit(
+                    at,
+                    format!(
+                        "joblib object arrays nested deeper than {} levels",
+                        self.limits.max_depth
+                    ),
+                ));
+            }
+            self.nested = Some(Nested::ObjectArray { at });
+            return Ok(());
         }
         let itemsize = dtype_itemsize(&descr)
             .ok_or_else(|| Fail::Invalid(at, format!("joblib array of unknown dtype {descr:?}")))?;
         let mut count: u64 = 1;
-        match get("shape") {
+        match &get("shape") {
             Some(Value::Tuple(dims)) => {
                 for dim in dims.iter() {
                     match dim {
@@ -756,6 +860,51 @@ impl<R: Read> Vm<'_, R> {
         Ok(())
     }
 
+    fn scan_nested(&mut self, nested: Nested) -> Res<()> {
+        let depth = self.depth + 1;
+        match nested {
+            Nested::Payload { bytes, at } => {
+                let mut path = self.path.clone();
+                path.push(at);
+                let mut inner = Input::new(&bytes[..]);
+                let max = self.limits.max_stacked;
+                let sub = scan_input(&mut inner, self.limits, self.shared, path, depth, max);
+                match &sub.stop {
+                    Stop::Invalid { reason, .. } => self.event(
+                        at,
+                        EventKind::PayloadNotScanned {
+                            detail: format!("the embedded payload is not a valid pickle: {reason}"),
+                        },
+                    ),
+                    Stop::Incomplete { limit, .. } => self.event(
+                        at,
+                        EventKind::PayloadNotScanned {
+                            detail: format!(
+                                "the embedded payload was scanned only in part: {limit}"
+                            ),
+                        },
+                    ),
+                    Stop::Complete { .. } => {}
+                }
+                Ok(())
+            }
+            Nested::ObjectArray { at } => {
+                let mut path = self.path.clone();
+                path.push(at);
+                // Exactly one pickle: the outer stream continues after it.
+                let sub = scan_input(self.input, self.limits, self.shared, path, depth, 1);
+                match sub.stop {
+                    Stop::Invalid { offset, reason } => Err(Fail::Invalid(
+                        offset,
+                        format!("joblib object array: {reason}"),
+                    )),
+                    Stop::Incomplete { offset, limit } => Err(Fail::Limit(offset, limit)),
+                    Stop::Complete { .. } => Ok(()),
+                }
+            }
+        }
+    }
+
     fn run(&mut self) -> Res<()> {
         loop {
             let at = self.input.offset();
@@ -773,6 +922,18 @@ impl<R: Read> Vm<'_, R> {
             }
             if let Flow::Stop = self.step(op, at)? {
                 return Ok(());
+            }
+            if let Some(nested) = self.nested.take() {
+                self.scan_nested(nested)?;
+            }
+            if self.shared.events.len() > self.limits.max_events {
+                return Err(Fail::Limit(
+                    at,
+                    format!(
+                        "more than {} unresolved calls and other reported opcodes",
+                        self.limits.max_events
+                    ),
+                ));
             }
         }
     }
@@ -955,10 +1116,11 @@ impl<R: Read> Vm<'_, R> {
             b'l' => {
                 let mut items = self.pop_mark(at)?;
                 items.truncate(KEEP_ITEMS);
+                let items = items.into_iter().map(frozen).collect();
                 self.push(Value::List(Rc::new(RefCell::new(items))), at)?;
             }
             b'a' => {
-                let v = self.pop(at)?;
+                let v = frozen(self.pop(at)?);
                 match self.top(at)? {
                     Value::List(l) => push_capped(&mut l.borrow_mut(), v),
                     Value::Object(_) | Value::Opaque => {}
@@ -973,8 +1135,8 @@ impl<R: Read> Vm<'_, R> {
                 match self.top(at)? {
                     Value::List(l) => {
                         let mut l = l.borrow_mut();
-                        for v in items {
-                            push_capped(&mut l, v);
+                        for v in items.into_iter().take(KEEP_ITEMS - l.len().min(KEEP_ITEMS)) {
+                            l.push(frozen(v));
                         }
                     }
                     Value::Object(_) | Value::Opaque => {}
@@ -993,13 +1155,16 @@ impl<R: Read> Vm<'_, R> {
                 let mut pairs = Vec::new();
                 let mut it = items.into_iter();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    push_capped(&mut pairs, (k, v));
+                    if pairs.len() == KEEP_ITEMS {
+                        break;
+                    }
+                    pairs.push((frozen(k), frozen(v)));
                 }
                 self.push(Value::Dict(Rc::new(RefCell::new(pairs))), at)?;
             }
             b's' => {
-                let v = self.pop(at)?;
-                let k = self.pop(at)?;
+                let v = frozen(self.pop(at)?);
+                let k = frozen(self.pop(at)?);
                 match self.top(at)? {
                     Value::Dict(d) => push_capped(&mut d.borrow_mut(), (k, v)),
                     Value::Object(_) | Value::Opaque => {}
@@ -1019,7 +1184,10 @@ impl<R: Read> Vm<'_, R> {
                         let mut d = d.borrow_mut();
                         let mut it = items.into_iter();
                         while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                            push_capped(&mut d, (k, v));
+                            if d.len() >= KEEP_ITEMS {
+                                break;
+                            }
+                            d.push((frozen(k), frozen(v)));
                         }
                     }
                     Value::Object(_) | Value::Opaque => {}
@@ -1088,7 +1256,7 @@ impl<R: Read> Vm<'_, R> {
             0x93 => {
                 let name = self.pop(at)?;
                 let module = self.pop(at)?;
-                match (module, name) {
+                match (&module, &name) {
                     (Value::Str(m), Value::Str(n)) => {
                         let g = self.global(m.to_string(), n.to_string(), at);
                         self.push(g, at)?;
@@ -1100,8 +1268,8 @@ impl<R: Read> Vm<'_, R> {
                                 opcode: "STACK_GLOBAL",
                                 detail: format!(
                                     "module and name are {} and {}, not constant strings",
-                                    kind(&m),
-                                    kind(&n)
+                                    kind(m),
+                                    kind(n)
                                 ),
                             },
                         );
@@ -1192,7 +1360,7 @@ fn python_name(s: &str) -> bool {
 
 fn tuple(mut items: Vec<Value>) -> Value {
     items.truncate(KEEP_ITEMS);
-    Value::Tuple(Rc::from(items))
+    Value::Tuple(items.into_iter().map(frozen).collect())
 }
 
 fn long(bytes: &[u8]) -> Value {
@@ -1402,5 +1570,169 @@ mod tests {
         assert_eq!(dtype_itemsize("<U10"), Some(40));
         assert_eq!(dtype_itemsize("?"), Some(1));
         assert_eq!(dtype_itemsize("O"), None);
+    }
+
+    /// Scan on a thread with a small native stack: in wasm the stack is
+    /// about 1 MiB, so recursion whose depth a pickle chooses overflows
+    /// there; here it overflows at a quarter of that.
+    fn run_on_small_stack(bytes: Vec<u8>) -> Outcome {
+        std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(move || scan(&bytes[..], &Limits::default()))
+            .expect("thread")
+            .join()
+            .expect("the scan did not panic")
+    }
+
+    const DEEP: usize = 1_000_000;
+    const STACK: usize = 256 << 10;
+
+    #[test]
+    fn deeply_nested_lists_do_not_overflow_the_stack() {
+        // EMPTY_LIST a million times, then APPEND each into the one below.
+        let mut b = b"\x80\x02".to_vec();
+        b.extend(std::iter::repeat_n(b']', DEEP));
+        b.extend(std::iter::repeat_n(b'a', DEEP - 1));
+        b.push(b'.');
+        assert_eq!(run_on_small_stack(b).stop, Stop::Complete { trailing: 0 });
+        // The same with MARK and APPENDS.
+        let mut b = b"\x80\x02]".to_vec();
+        for _ in 0..DEEP {
+            b.extend(b"(]");
+        }
+        b.extend(std::iter::repeat_n(b'e', DEEP));
+        b.push(b'.');
+        assert_eq!(run_on_small_stack(b).stop, Stop::Complete { trailing: 0 });
+    }
+
+    #[test]
+    fn deeply_nested_tuples_and_dicts_do_not_overflow_the_stack() {
+        let mut b = b"\x80\x02)".to_vec();
+        b.extend(std::iter::repeat_n(0x85, DEEP));
+        b.push(b'.');
+        assert_eq!(run_on_small_stack(b).stop, Stop::Complete { trailing: 0 });
+        // {0: {0: {0: ...}}} with SETITEM.
+        let mut b = b"\x80\x02}".to_vec();
+        for _ in 0..DEEP {
+            b.extend(b"K\x00}");
+        }
+        b.extend(std::iter::repeat_n(b's', DEEP));
+        b.push(b'.');
+        assert_eq!(run_on_small_stack(b).stop, Stop::Complete { trailing: 0 });
+    }
+
+    #[test]
+    fn deeply_nested_objects_do_not_overflow_the_stack() {
+        // f(f(f(...f(())))) with REDUCE: objects holding their arguments.
+        let mut b = b"\x80\x02cm\nf\nq\x00".to_vec();
+        b.extend(std::iter::repeat_n(*b"h\x00", DEEP).flatten());
+        b.push(b')');
+        b.extend(std::iter::repeat_n(*b"\x85R", DEEP).flatten());
+        b.push(b'.');
+        let o = run_on_small_stack(b);
+        assert_eq!(o.stop, Stop::Complete { trailing: 0 });
+        assert_eq!(calls(&o), vec!["REDUCE m.f"]);
+        // Each object given the next as its BUILD state.
+        let mut b = b"\x80\x02cm\nf\nq\x00".to_vec();
+        b.extend(std::iter::repeat_n(*b"h\x00)R", DEEP).flatten());
+        b.extend(std::iter::repeat_n(b'b', DEEP - 1));
+        b.push(b'.');
+        assert_eq!(run_on_small_stack(b).stop, Stop::Complete { trailing: 0 });
+    }
+
+    #[test]
+    fn self_referencing_values_are_freed() {
+        // l = []; l.append(l); d = {}; d[0] = d; o = f(o_args) with
+        // o_args.append(o): as cycles, reference counting would never
+        // free them, and a pickle of such loops fills the memory.
+        let bytes = b"\x80\x02]q\x00h\x00a}q\x01K\x00h\x01scm\nf\n]q\x02Rq\x03h\x02h\x03a.";
+        let mut input = Input::new(&bytes[..]);
+        let (limits, mut shared) = (Limits::default(), Shared::default());
+        let mut vm = Vm::new(&mut input, &limits, &mut shared, Vec::new(), 0);
+        assert!(vm.run().is_ok());
+        let weak = |v: &Value| match v {
+            Value::List(l) => Rc::downgrade(l) as std::rc::Weak<dyn std::any::Any>,
+            Value::Dict(d) => Rc::downgrade(d) as std::rc::Weak<dyn std::any::Any>,
+            Value::Object(o) => Rc::downgrade(o) as std::rc::Weak<dyn std::any::Any>,
+            other => panic!("{other:?}"),
+        };
+        let held: Vec<_> = (0..4).map(|k| weak(&vm.memo[&k])).collect();
+        drop(vm);
+        for (k, w) in held.iter().enumerate() {
+            assert!(w.upgrade().is_none(), "memo {k} is never freed");
+        }
+    }
+
+    #[test]
+    fn a_payload_loaded_again_and_again_is_scanned_once() {
+        // Each level stores the next as a constant and calls pickle.loads
+        // on it ten times: rescanning every call is 10^8 scans.
+        let mut payload = b"\x80\x02cos\nsystem\n)R.".to_vec();
+        for _ in 0..8 {
+            let mut outer = b"\x80\x02cpickle\nloads\nq\x00B".to_vec();
+            outer.extend((payload.len() as u32).to_le_bytes());
+            outer.extend(&payload);
+            outer.extend(b"q\x01");
+            outer.extend(std::iter::repeat_n(*b"h\x00h\x01\x85R0", 10).flatten());
+            outer.push(b'.');
+            payload = outer;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(run(&payload)));
+        let o = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("scanned within 30 s");
+        assert_eq!(o.stop, Stop::Complete { trailing: 0 });
+        assert!(
+            calls(&o).contains(&"REDUCE os.system".to_string()),
+            "{:?}",
+            o.events
+        );
+    }
+
+    #[test]
+    fn repeated_reported_opcodes_end_in_incomplete() {
+        // BUILD on a global, a million times: each would be a finding.
+        let mut b = b"\x80\x02cm\nf\n".to_vec();
+        b.extend(std::iter::repeat_n(*b"Nb", 1_000_000).flatten());
+        b.push(b'.');
+        let o = run(&b);
+        match &o.stop {
+            Stop::Incomplete { limit, .. } => assert!(limit.contains("100000"), "{limit}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(o.events.len() <= Limits::default().max_events + 1);
+    }
+
+    #[test]
+    fn joblib_object_arrays_nested_in_each_other_hit_the_depth_limit() {
+        // Each level is an object array whose elements are a pickle that
+        // is again an object array: the scanner recursed once per level.
+        let level = b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}(X\x05\x00\x00\x00dtypecnumpy\ndtype\nX\x02\x00\x00\x00O8\x85Rub";
+        let mut b = Vec::new();
+        for _ in 0..20_000 {
+            b.extend(level);
+        }
+        b.extend(b"\x80\x02N.");
+        b.extend(std::iter::repeat_n(b'.', 20_000));
+        let o = run_on_small_stack(b);
+        match &o.stop {
+            Stop::Incomplete { limit, .. } => assert!(limit.contains("nested"), "{limit}"),
+            other => panic!("{other:?}"),
+        }
+        // Within the limit, the nested pickles are scanned to the end.
+        let mut b = Vec::new();
+        for _ in 0..3 {
+            b.extend(level);
+        }
+        b.extend(b"\x80\x02cos\nsystem\n)R.");
+        b.extend(b"...");
+        let o = run(&b);
+        assert_eq!(o.stop, Stop::Complete { trailing: 0 });
+        assert!(
+            calls(&o).contains(&"REDUCE os.system".to_string()),
+            "{:?}",
+            o.events
+        );
     }
 }
