@@ -543,8 +543,7 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     });
     // Controls whose inputs were not all examined never read as a pass:
     // with a --fail-on threshold the run is incomplete, like a failed plugin.
-    let inputs_missing =
-        args.fail_on != FailOn::None && report.summary.controls.incomplete > 0;
+    let inputs_missing = args.fail_on != FailOn::None && report.summary.checks_incomplete > 0;
     let code = if render_failed {
         EXIT_USAGE
     } else if report.summary.incomplete || inputs_missing {
@@ -572,8 +571,14 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
                 report.summary.plugins_error
             ),
             EXIT_INCOMPLETE => format!(
-                "{} control(s) incomplete: inputs they need were not examined (see \"Not examined\")",
-                report.summary.controls.incomplete
+                "{} check(s) saw only part of their inputs (see \"Not examined\"), so {} control(s) could not pass",
+                report.summary.checks_incomplete,
+                report
+                    .controls
+                    .iter()
+                    .filter(|c| c.status != crate::report::Status::Passed
+                        && report.plugins.iter().flat_map(|p| &p.checks).any(|k| k.control == c.id && k.incomplete.is_some()))
+                    .count()
             ),
             EXIT_USAGE => "a report could not be written".into(),
             _ => "no findings at or above the --fail-on threshold".into(),

@@ -210,6 +210,9 @@ pub struct Summary {
     /// Findings suppressed inline (1.2.0).
     #[serde(default)]
     pub suppressed: usize,
+    /// Checks that saw only part of their inputs, failed or not (1.2.0).
+    #[serde(default)]
+    pub checks_incomplete: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -298,7 +301,7 @@ pub struct PluginResult {
     #[serde(default)]
     pub not_examined: Vec<Skipped>,
     /// What this plugin handed over past the limits: counted, not kept (1.2.0).
-    #[serde(default, skip_serializing_if = "Dropped::is_empty")]
+    #[serde(default)]
     pub dropped: Dropped,
     pub log: Vec<String>,
     pub stderr: String,
@@ -517,6 +520,12 @@ impl Report {
             not_examined,
             findings_dropped: self.plugins.iter().map(|p| p.dropped.findings_total()).sum(),
             suppressed: self.findings.iter().filter(|f| f.suppression.is_some()).count(),
+            checks_incomplete: self
+                .plugins
+                .iter()
+                .flat_map(|p| &p.checks)
+                .filter(|c| c.incomplete.is_some())
+                .count(),
         };
         self.controls = controls;
         self.domains = domains;

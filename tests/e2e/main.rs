@@ -10,3 +10,4 @@ mod models;
 mod pipeline;
 mod reports;
 mod sandbox;
+mod targets;

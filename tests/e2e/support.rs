@@ -22,14 +22,20 @@ pub fn cache_dir() -> PathBuf {
 /// Run `aicomply` with `args`; kill it and fail if it runs longer than
 /// `limit` (so a broken deadline fails the test instead of hanging it).
 pub fn aicomply_within(args: &[&str], limit: Duration) -> Output {
-    let mut child = Command::new(BIN)
+    aicomply_with(args, limit, |_| {})
+}
+
+/// [`aicomply_within`], with the command adjusted first (e.g. its user).
+pub fn aicomply_with(args: &[&str], limit: Duration, adjust: impl FnOnce(&mut Command)) -> Output {
+    let mut command = Command::new(BIN);
+    command
         .args(args)
         .env("AICOMPLY_CACHE_DIR", cache_dir())
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start aicomply");
+        .stderr(Stdio::piped());
+    adjust(&mut command);
+    let mut child = command.spawn().expect("start aicomply");
     // Drain both pipes while waiting, or a large report on stdout would
     // fill the pipe and block the child.
     let drain = |mut pipe: Box<dyn std::io::Read + Send>| {

@@ -70,7 +70,7 @@ pub fn render(report: &Report) -> Value {
         .map(|f| {
             let (uri, base, line, member) = match &f.location {
                 Some(l) => (
-                    l.path.clone(),
+                    uri(&l.path),
                     if l.root == "target" {
                         "SRCROOT".to_string()
                     } else {
@@ -128,6 +128,34 @@ pub fn render(report: &Report) -> Value {
             result
         })
         .collect();
+    // What was not examined, and why each plugin failed, as the tool's own
+    // notifications: code-scanning services show them beside the results.
+    let mut notifications = Vec::new();
+    for p in &report.plugins {
+        if let Some(e) = &p.error {
+            notifications.push(json!({
+                "level": "error",
+                "message": { "text": format!("plugin {} failed: {e}", p.id) },
+                "descriptor": { "id": "aicomply/plugin-error" },
+            }));
+        }
+        for c in p.checks.iter().filter(|c| c.status == crate::report::Status::Incomplete) {
+            notifications.push(json!({
+                "level": "warning",
+                "message": { "text": format!("check {} is incomplete: {}", c.id, c.reason.as_deref().unwrap_or("")) },
+                "descriptor": { "id": "aicomply/incomplete" },
+                "associatedRule": { "id": c.id },
+            }));
+        }
+        for n in p.not_examined.iter().filter(|n| n.reason != crate::model::SkipReason::Excluded) {
+            notifications.push(json!({
+                "level": "warning",
+                "message": { "text": format!("{} did not examine this path ({}): {}", p.id, n.reason.text(), n.detail) },
+                "descriptor": { "id": "aicomply/not-examined" },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(&n.location.path), "uriBaseId": if n.location.root == "target" { "SRCROOT".to_string() } else { n.location.root.to_uppercase() } } } }],
+            }));
+        }
+    }
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -144,8 +172,24 @@ pub fn render(report: &Report) -> Value {
                 "executionSuccessful": !report.summary.incomplete,
                 "startTimeUtc": report.run.started_at,
                 "endTimeUtc": report.run.finished_at,
+                "toolExecutionNotifications": notifications,
             }],
             "results": results,
         }],
     })
+}
+
+/// A relative path as a URI reference: every byte but unreserved ones and
+/// `/` percent-encoded, so odd file names (spaces, `<`, control characters)
+/// stay valid SARIF.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
