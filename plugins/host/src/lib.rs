@@ -122,6 +122,9 @@ impl Root {
                 Some(text)
             }
             Err(e) if e.is_missing() => None,
+            // A folder where a file is looked for (a name met in a listing)
+            // is not a file that went unread.
+            Err(aicomply_sdk::fs::ReadError::NotRegular("folder")) => None,
             Err(e) => {
                 self.gap(abs, e.skip_reason(), e.to_string());
                 None
