@@ -153,6 +153,7 @@ impl Renderer {
             (_, None) => pretty(report),
             (_, Some(name)) => {
                 let mut context = inert(report)?;
+                group_findings(&mut context);
                 context["omitted_findings"] = 0.into();
                 let text = self.template(name, &context)?;
                 if format != Format::Md || text.len() <= MARKDOWN_LIMIT {
@@ -168,6 +169,7 @@ impl Renderer {
                     if let Some(list) = cut["findings"].as_array_mut() {
                         list.truncate(keep);
                     }
+                    group_findings(&mut cut);
                     cut["omitted_findings"] = (all - keep).into();
                     let text = self.template(name, &cut)?;
                     if text.len() <= MARKDOWN_LIMIT || keep == 0 {
@@ -303,6 +305,64 @@ fn inert(report: &Report) -> Result<serde_json::Value, String> {
     let mut value = serde_json::to_value(report).map_err(|e| e.to_string())?;
     walk(&mut value);
     Ok(value)
+}
+
+/// Findings of one check shown one by one before the rest are grouped.
+pub const GROUP_AFTER: usize = 20;
+
+/// Group the findings that repeat one check on many files, for templates:
+/// each finding gets `nth`, its place among its check's findings (1-based;
+/// of a host's, in a fleet report), and `finding_groups` lists every check
+/// with more than [`GROUP_AFTER`]: its id, control, title, how many
+/// findings and files, and the indices (into `findings`) of those past the
+/// first [`GROUP_AFTER`], which the templates show folded.
+fn group_findings(context: &mut serde_json::Value) {
+    use std::collections::BTreeMap;
+    let Some(findings) = context["findings"].as_array_mut() else {
+        return;
+    };
+    let mut seen: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter_mut().enumerate() {
+        let key = (
+            f["check_id"].as_str().unwrap_or("").to_string(),
+            f["host"].as_str().unwrap_or("").to_string(),
+        );
+        let indices = seen.entry(key).or_default();
+        indices.push(i);
+        f["nth"] = indices.len().into();
+    }
+    let mut groups = Vec::new();
+    for ((check, host), indices) in seen {
+        if indices.len() <= GROUP_AFTER {
+            continue;
+        }
+        let first = &findings[indices[0]];
+        let files: std::collections::BTreeSet<&str> = indices
+            .iter()
+            .filter_map(|&i| findings[i]["location"]["path"].as_str())
+            .collect();
+        let hidden: Vec<usize> = indices[GROUP_AFTER..].to_vec();
+        let mut sample: Vec<&str> = Vec::new();
+        for path in hidden.iter().filter_map(|&i| findings[i]["location"]["path"].as_str()) {
+            if sample.len() == 10 {
+                break;
+            }
+            if !sample.contains(&path) {
+                sample.push(path);
+            }
+        }
+        groups.push(serde_json::json!({
+            "check_id": check,
+            "host": if host.is_empty() { serde_json::Value::Null } else { host.into() },
+            "control": first["control"],
+            "title": first["title"],
+            "count": indices.len(),
+            "files": files.len(),
+            "hidden": hidden,
+            "sample_paths": sample,
+        }));
+    }
+    context["finding_groups"] = groups.into();
 }
 
 fn pretty(v: &impl serde::Serialize) -> Result<String, String> {
