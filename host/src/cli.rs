@@ -332,7 +332,8 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     let mut exclude = policy.scan.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
     for g in &exclude {
-        glob::Pattern::new(g).map_err(|e| anyhow::anyhow!("--exclude {g:?} is not a valid glob: {e}"))?;
+        glob::Pattern::new(g)
+            .map_err(|e| anyhow::anyhow!("--exclude {g:?} is not a valid glob: {e}"))?;
     }
     let suppressions = match (args.inline_suppressions, &policy.scan.inline_suppressions) {
         (Some(m), _) => m,
@@ -475,7 +476,13 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         return Ok(code);
     }
     let prepared = loader
-        .prepare(discovered, &options.limits, jobs, options.deadline, &progress)
+        .prepare(
+            discovered,
+            &options.limits,
+            jobs,
+            options.deadline,
+            &progress,
+        )
         .await?;
     if let Some(lock) = &lock
         && let Some(code) = refuse(
@@ -496,7 +503,10 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
             .roots
             .clone()
             .into_iter()
-            .chain([(crate::policy::TARGET_ROOT.to_string(), options.target.clone())])
+            .chain([(
+                crate::policy::TARGET_ROOT.to_string(),
+                options.target.clone(),
+            )])
             .collect(),
     );
     report.apply_suppressions(&mut roots, suppressions);
@@ -577,7 +587,11 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
                     .controls
                     .iter()
                     .filter(|c| c.status != crate::report::Status::Passed
-                        && report.plugins.iter().flat_map(|p| &p.checks).any(|k| k.control == c.id && k.incomplete.is_some()))
+                        && report
+                            .plugins
+                            .iter()
+                            .flat_map(|p| &p.checks)
+                            .any(|k| k.control == c.id && k.incomplete.is_some()))
                     .count()
             ),
             EXIT_USAGE => "a report could not be written".into(),

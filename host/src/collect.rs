@@ -98,7 +98,10 @@ impl Collector {
         }
         let verdict = (|| {
             batch.findings.iter().try_for_each(|f| checker.finding(f))?;
-            batch.diagnostics.iter().try_for_each(|d| checker.diagnostic(d))?;
+            batch
+                .diagnostics
+                .iter()
+                .try_for_each(|d| checker.diagnostic(d))?;
             batch.skipped.iter().try_for_each(|k| checker.skipped(k))?;
             batch
                 .incomplete
@@ -142,8 +145,7 @@ impl Collector {
         }
         for k in batch.skipped {
             let size = k.detail.len() + k.location.path.len();
-            if s.output.skipped.len() >= MAX_LISTED || s.bytes + size > self.limits.max_kept_bytes
-            {
+            if s.output.skipped.len() >= MAX_LISTED || s.bytes + size > self.limits.max_kept_bytes {
                 s.dropped.skipped += 1;
                 continue;
             }

@@ -108,7 +108,9 @@ impl std::str::FromStr for SuppressionMode {
                     .into_iter()
                     .find(|s| s.as_str() == sev)
                     .map(SuppressionMode::Below)
-                    .ok_or_else(|| format!("{sev:?} is not a severity (info, low, medium, high, critical)"))
+                    .ok_or_else(|| {
+                        format!("{sev:?} is not a severity (info, low, medium, high, critical)")
+                    })
             }
         }
     }
@@ -398,7 +400,8 @@ impl Report {
     /// Read a saved report.json, refusing an incompatible major version.
     pub fn read(path: &std::path::Path) -> anyhow::Result<Report> {
         // A fleet of reports can be large; a FIFO or device is refused.
-        let text = crate::safe_fs::read_regular_text(path, 1 << 30).map_err(|e| anyhow::anyhow!(e))?;
+        let text =
+            crate::safe_fs::read_regular_text(path, 1 << 30).map_err(|e| anyhow::anyhow!(e))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
         let version = value
@@ -518,8 +521,16 @@ impl Report {
             incomplete: plugins_error > 0,
             waived: self.findings.iter().filter(|f| f.accepted()).count(),
             not_examined,
-            findings_dropped: self.plugins.iter().map(|p| p.dropped.findings_total()).sum(),
-            suppressed: self.findings.iter().filter(|f| f.suppression.is_some()).count(),
+            findings_dropped: self
+                .plugins
+                .iter()
+                .map(|p| p.dropped.findings_total())
+                .sum(),
+            suppressed: self
+                .findings
+                .iter()
+                .filter(|f| f.suppression.is_some())
+                .count(),
             checks_incomplete: self
                 .plugins
                 .iter()
@@ -591,8 +602,7 @@ impl Report {
                         }
                         None => {
                             c.status = Status::Waived;
-                            c.reason =
-                                Some("every failing finding is waived or suppressed".into());
+                            c.reason = Some("every failing finding is waived or suppressed".into());
                         }
                     }
                 }
@@ -642,12 +652,12 @@ impl Report {
             };
             let key = (loc.root.clone(), loc.path.clone());
             if !files.contains_key(&key) {
-                let granted = grants
-                    .get(&f.plugin)
-                    .is_some_and(|r| r.contains(&loc.root));
+                let granted = grants.get(&f.plugin).is_some_and(|r| r.contains(&loc.root));
                 if !granted {
                     // Said once per plugin and root, not once per file.
-                    let n = ungranted.entry((f.plugin.clone(), loc.root.clone())).or_insert(0);
+                    let n = ungranted
+                        .entry((f.plugin.clone(), loc.root.clone()))
+                        .or_insert(0);
                     *n += 1;
                     files.insert(key, Err(String::new()));
                     continue;

@@ -22,7 +22,9 @@ use crate::plugin::cache::ComponentCache;
 use crate::plugin::validate::{self, OutputLimits};
 use crate::plugin::{LoadError, PluginFile, Source, contract};
 use crate::policy::{Denied, Policy, TARGET_ROOT};
-use crate::sandbox::{Capture, Limits, Linked, Mount, ProgressSink, RunRequest, Sandbox, Transcript};
+use crate::sandbox::{
+    Capture, Limits, Linked, Mount, ProgressSink, RunRequest, Sandbox, Transcript,
+};
 
 /// How long past its deadline a plugin call may stay in a host call before
 /// it is abandoned.

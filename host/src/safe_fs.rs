@@ -292,12 +292,22 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         std::os::unix::fs::symlink(&victim, out.join("report.md")).unwrap();
         let o = OutputDir::open(&out).unwrap();
-        assert!(o.write("report.md", b"x").unwrap_err().contains("symbolic link"));
+        assert!(
+            o.write("report.md", b"x")
+                .unwrap_err()
+                .contains("symbolic link")
+        );
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
         o.write("report.json", b"{}").unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("report.json")).unwrap(), "{}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("report.json")).unwrap(),
+            "{}"
+        );
         o.write("report.json", b"[]").unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("report.json")).unwrap(), "[]");
+        assert_eq!(
+            std::fs::read_to_string(out.join("report.json")).unwrap(),
+            "[]"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(&out)
             .unwrap()
             .filter_map(|e| e.ok())
@@ -306,6 +316,10 @@ mod tests {
         assert!(leftovers.is_empty());
         let linked = dir.path().join("linked-out");
         std::os::unix::fs::symlink(&out, &linked).unwrap();
-        assert!(OutputDir::open(&linked).unwrap_err().contains("symbolic link"));
+        assert!(
+            OutputDir::open(&linked)
+                .unwrap_err()
+                .contains("symbolic link")
+        );
     }
 }

@@ -193,7 +193,11 @@ fn not_examined(report: &Report, style: Style) -> String {
     );
     let mut shown = 0;
     for p in &report.plugins {
-        for s in p.not_examined.iter().filter(|s| s.reason != crate::model::SkipReason::Excluded) {
+        for s in p
+            .not_examined
+            .iter()
+            .filter(|s| s.reason != crate::model::SkipReason::Excluded)
+        {
             if shown == 10 {
                 out.push_str("  … the rest are listed in the report\n");
                 return out;

@@ -91,7 +91,9 @@ impl WalkOptions {
     /// The defaults plus the operator's `--exclude` globs for this run.
     pub fn for_run(ctx: &crate::Context) -> Self {
         let mut options = Self::default();
-        options.exclude.extend(ctx.settings().exclude.iter().cloned());
+        options
+            .exclude
+            .extend(ctx.settings().exclude.iter().cloned());
         options
     }
 }
@@ -184,9 +186,8 @@ impl Excludes {
         let compile = |g: &str| {
             // The host checks globs before the run; a bad one here is
             // matched literally rather than dropped.
-            glob::Pattern::new(g).unwrap_or_else(|_| {
-                glob::Pattern::new(&glob::Pattern::escape(g)).expect("escaped")
-            })
+            glob::Pattern::new(g)
+                .unwrap_or_else(|_| glob::Pattern::new(&glob::Pattern::escape(g)).expect("escaped"))
         };
         let (paths, names): (Vec<&String>, Vec<&String>) =
             globs.iter().partition(|g| g.contains('/'));
@@ -230,7 +231,10 @@ struct Dir {
 /// What a folder listing holds, before it is judged.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 enum Raw {
-    Entry { name: String, kind: Kind },
+    Entry {
+        name: String,
+        kind: Kind,
+    },
     /// A name that is not UTF-8, shown as well as the platform allows.
     BadName(String),
     /// An entry that could not be read.
@@ -305,7 +309,11 @@ impl Walker<'_> {
             let mut listing = match sys::list(&dir.path) {
                 Ok(l) => l,
                 Err(e) => {
-                    self.skip(&dir.relative, SkipReason::Unreadable, format!("folder not listed: {e}"));
+                    self.skip(
+                        &dir.relative,
+                        SkipReason::Unreadable,
+                        format!("folder not listed: {e}"),
+                    );
                     continue;
                 }
             };
@@ -323,14 +331,22 @@ impl Walker<'_> {
                         continue;
                     }
                     Raw::Error(e) => {
-                        self.skip(&dir.relative, SkipReason::Unreadable, format!("an entry could not be listed: {e}"));
+                        self.skip(
+                            &dir.relative,
+                            SkipReason::Unreadable,
+                            format!("an entry could not be listed: {e}"),
+                        );
                         continue;
                     }
                 };
                 let relative = join(&dir.relative, &name);
                 if let Some(glob) = self.excludes.matching(&relative, &name) {
                     let glob = glob.to_string();
-                    self.skip(&relative, SkipReason::Excluded, format!("matches the exclusion {glob:?}"));
+                    self.skip(
+                        &relative,
+                        SkipReason::Excluded,
+                        format!("matches the exclusion {glob:?}"),
+                    );
                     continue;
                 }
                 let path = dir.path.join(&name);
@@ -384,7 +400,11 @@ impl Walker<'_> {
         let text = match sys::read_link(&path) {
             Ok(t) => t,
             Err(e) => {
-                self.skip(&relative, SkipReason::Symlink, format!("a link whose target cannot be read: {e}"));
+                self.skip(
+                    &relative,
+                    SkipReason::Symlink,
+                    format!("a link whose target cannot be read: {e}"),
+                );
                 return None;
             }
         };
@@ -393,7 +413,11 @@ impl Walker<'_> {
             return None;
         }
         let Some(target) = resolve_link(&dir.relative, &text) else {
-            self.skip(&relative, SkipReason::Symlink, format!("leads outside the root (to {text:?})"));
+            self.skip(
+                &relative,
+                SkipReason::Symlink,
+                format!("leads outside the root (to {text:?})"),
+            );
             return None;
         };
         let target_path = if target.is_empty() {
@@ -404,7 +428,11 @@ impl Walker<'_> {
         let kind = match sys::stat_follow(self.root, &target_path) {
             Ok(k) => k,
             Err(e) => {
-                self.skip(&relative, SkipReason::Symlink, format!("to {text:?}, which cannot be followed: {e}"));
+                self.skip(
+                    &relative,
+                    SkipReason::Symlink,
+                    format!("to {text:?}, which cannot be followed: {e}"),
+                );
                 return None;
             }
         };
@@ -420,7 +448,14 @@ impl Walker<'_> {
                     return None;
                 }
                 if dir.depth + 1 > self.options.max_depth {
-                    self.skip(&relative, SkipReason::DepthLimit, format!("folders deeper than {} levels are not entered", self.options.max_depth));
+                    self.skip(
+                        &relative,
+                        SkipReason::DepthLimit,
+                        format!(
+                            "folders deeper than {} levels are not entered",
+                            self.options.max_depth
+                        ),
+                    );
                     return None;
                 }
                 self.followed.push(target);
@@ -432,11 +467,19 @@ impl Walker<'_> {
                 })
             }
             Kind::Special(what) => {
-                self.skip(&relative, SkipReason::SpecialFile, format!("a link to a {what} ({text:?}); never opened"));
+                self.skip(
+                    &relative,
+                    SkipReason::SpecialFile,
+                    format!("a link to a {what} ({text:?}); never opened"),
+                );
                 None
             }
             Kind::Link | Kind::Unknown => {
-                self.skip(&relative, SkipReason::Symlink, format!("to {text:?}, of unknown type; not followed"));
+                self.skip(
+                    &relative,
+                    SkipReason::Symlink,
+                    format!("to {text:?}, of unknown type; not followed"),
+                );
                 None
             }
         }
@@ -604,7 +647,11 @@ mod sys {
         if !real.starts_with(&root) {
             return Err("it leads outside the root".into());
         }
-        Ok(kind(std::fs::metadata(&real).map_err(|e| e.to_string())?.file_type()))
+        Ok(kind(
+            std::fs::metadata(&real)
+                .map_err(|e| e.to_string())?
+                .file_type(),
+        ))
     }
 }
 
@@ -720,7 +767,10 @@ mod sys {
                 .iter()
                 .find_map(|(d, guest)| under(path, guest).map(|rel| (d, rel)))
                 .ok_or_else(|| {
-                    Error::new(ErrorKind::NotFound, format!("{path} is not under a mounted root"))
+                    Error::new(
+                        ErrorKind::NotFound,
+                        format!("{path} is not under a mounted root"),
+                    )
                 })?;
             let stat = if rel.is_empty() {
                 base.stat()
@@ -752,7 +802,10 @@ mod sys {
 #[derive(Debug)]
 pub enum ReadError {
     Io(std::io::Error),
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     /// A folder, FIFO, socket or device: not opened.
     NotRegular(&'static str),
 }
@@ -781,7 +834,10 @@ impl std::fmt::Display for ReadError {
                 write!(f, "{size} bytes, over the {limit}-byte limit; not read")
             }
             ReadError::NotRegular(what) => {
-                write!(f, "a {what}; never opened, since opening one can block the scan")
+                write!(
+                    f,
+                    "a {what}; never opened, since opening one can block the scan"
+                )
             }
         }
     }
@@ -797,7 +853,9 @@ pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64), ReadError> {
         Kind::Dir => return Err(ReadError::NotRegular("folder")),
         Kind::Special(what) => return Err(ReadError::NotRegular(what)),
         Kind::Link | Kind::Unknown => {
-            return Err(ReadError::NotRegular("special file (a FIFO, socket or device)"));
+            return Err(ReadError::NotRegular(
+                "special file (a FIFO, socket or device)",
+            ));
         }
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
@@ -904,12 +962,22 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert_eq!(names(&w), vec!["a.txt", "b/z-after.txt"], "the listing goes on past the bad name");
+        assert_eq!(
+            names(&w),
+            vec!["a.txt", "b/z-after.txt"],
+            "the listing goes on past the bad name"
+        );
         let s = skipped(&w);
         assert!(s.contains(&("b/pipe", SkipReason::SpecialFile)), "{s:?}");
-        assert!(s.contains(&("b/m\\xffodel.pkl", SkipReason::BadName)), "{s:?}");
+        assert!(
+            s.contains(&("b/m\\xffodel.pkl", SkipReason::BadName)),
+            "{s:?}"
+        );
         assert!(s.contains(&("b/c", SkipReason::DepthLimit)), "{s:?}");
-        assert!(matches!(read_text(&fifo, 10), Err(ReadError::NotRegular("FIFO"))));
+        assert!(matches!(
+            read_text(&fifo, 10),
+            Err(ReadError::NotRegular("FIFO"))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -936,11 +1004,7 @@ mod tests {
         let w = walk(&root, &WalkOptions::default());
         assert_eq!(
             names(&w),
-            vec![
-                "hidden/objects/evil.pkl",
-                "model.pkl",
-                "real/f.txt"
-            ]
+            vec!["hidden/objects/evil.pkl", "model.pkl", "real/f.txt"]
         );
         let model = w.files.iter().find(|e| e.relative == "model.pkl").unwrap();
         assert_eq!(model.link.as_deref(), Some(".git/objects/evil.pkl"));
@@ -975,8 +1039,14 @@ mod tests {
         let w = walk(&dir, &options);
         assert_eq!(names(&w), vec!["a.txt", "x/keep.log"]);
         let s = skipped(&w);
-        assert!(s.contains(&("x/node_modules", SkipReason::Excluded)), "{s:?}");
-        assert!(s.contains(&("b/c", SkipReason::Excluded)) || s.contains(&("b", SkipReason::Excluded)), "{s:?}");
+        assert!(
+            s.contains(&("x/node_modules", SkipReason::Excluded)),
+            "{s:?}"
+        );
+        assert!(
+            s.contains(&("b/c", SkipReason::Excluded)) || s.contains(&("b", SkipReason::Excluded)),
+            "{s:?}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -1038,7 +1108,10 @@ mod tests {
             read_text(&f, 4),
             Err(ReadError::TooLarge { size: 5, limit: 4 })
         ));
-        assert!(matches!(read_text(&dir, 4), Err(ReadError::NotRegular("folder"))));
+        assert!(matches!(
+            read_text(&dir, 4),
+            Err(ReadError::NotRegular("folder"))
+        ));
         assert!(read_text(&dir.join("missing"), 4).unwrap_err().is_missing());
         std::fs::remove_dir_all(&dir).unwrap();
     }

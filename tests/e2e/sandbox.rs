@@ -263,8 +263,16 @@ fn a_million_findings_are_kept_to_the_limit_and_counted() {
     assert_eq!(p["dropped"]["findings"]["FLOOD-1"]["count"], 990_000);
     assert_eq!(s.report["summary"]["findings_dropped"], 990_000);
     let check = &p["checks"][0];
-    assert_eq!((check["status"].as_str(), check["findings"].as_u64()), (Some("failed"), Some(1_000_000)));
-    assert!(s.stderr().contains("990000 more findings were counted past --max-findings"), "{}", s.stderr());
+    assert_eq!(
+        (check["status"].as_str(), check["findings"].as_u64()),
+        (Some("failed"), Some(1_000_000))
+    );
+    assert!(
+        s.stderr()
+            .contains("990000 more findings were counted past --max-findings"),
+        "{}",
+        s.stderr()
+    );
     s.container_still_reports();
 }
 

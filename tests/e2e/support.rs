@@ -127,12 +127,17 @@ pub fn finding_keys(report: &Value) -> Vec<(String, String, u64)> {
 }
 
 pub fn control_status(report: &Value, id: &str) -> String {
-    report["controls"]
+    status_of(&report["controls"], id)
+}
+
+/// The `status` of the item with `id` in a list of controls or checks.
+pub fn status_of(items: &Value, id: &str) -> String {
+    items
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("control {id} in report"))["status"]
+        .unwrap_or_else(|| panic!("{id} in {items:#}"))["status"]
         .as_str()
         .unwrap()
         .to_string()

@@ -108,7 +108,12 @@ impl Tree {
 fn mkfifo(p: &Path) {
     let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo {}", p.display());
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o644) },
+        0,
+        "mkfifo {}",
+        p.display()
+    );
 }
 
 struct Run {
@@ -155,15 +160,7 @@ impl Run {
     }
 
     fn check_status(&self, plugin: &str, check: &str) -> String {
-        self.plugin(plugin)["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == check)
-            .unwrap_or_else(|| panic!("{check} in {plugin}"))["status"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        status_of(&self.plugin(plugin)["checks"], check)
     }
 
     fn findings_of(&self, check: &str) -> Vec<String> {
@@ -222,23 +219,58 @@ fn fifos_at_every_path_a_plugin_reads_never_hang_the_run() {
     // An RPM database and its write-ahead log as FIFOs, beside dpkg's.
     t.fifo("var/lib/rpm/rpmdb.sqlite");
     let r = t.run(&[], BOUND);
-    assert_eq!(r.code(), 3, "inputs not examined: incomplete\n{}", r.stderr());
+    assert_eq!(
+        r.code(),
+        3,
+        "inputs not examined: incomplete\n{}",
+        r.stderr()
+    );
     for f in fifos {
-        assert_eq!(r.skipped_as("code", f).as_deref(), Some("special_file"), "{f}");
+        assert_eq!(
+            r.skipped_as("code", f).as_deref(),
+            Some("special_file"),
+            "{f}"
+        );
     }
-    for f in ["Dockerfile", "docker-compose.yml", "deploy/k8s/inference.yaml"] {
-        assert_eq!(r.skipped_as("container", f).as_deref(), Some("special_file"), "{f}");
+    for f in [
+        "Dockerfile",
+        "docker-compose.yml",
+        "deploy/k8s/inference.yaml",
+    ] {
+        assert_eq!(
+            r.skipped_as("container", f).as_deref(),
+            Some("special_file"),
+            "{f}"
+        );
     }
-    for f in ["etc/os-release", "etc/ssh/sshd_config", "var/lib/dpkg/status"] {
-        assert_eq!(r.skipped_as("host", f).as_deref(), Some("special_file"), "{f}: {:?}", r.not_examined("host"));
+    for f in [
+        "etc/os-release",
+        "etc/ssh/sshd_config",
+        "var/lib/dpkg/status",
+    ] {
+        assert_eq!(
+            r.skipped_as("host", f).as_deref(),
+            Some("special_file"),
+            "{f}: {:?}",
+            r.not_examined("host")
+        );
     }
     // What the FIFOs held is incomplete, never passed; the rest still
     // reports (worker.Dockerfile, the other manifest, the other model).
     assert_eq!(control_status(&r.report, "HOST-1"), "incomplete");
     assert_eq!(r.check_status("host", "HOST-SSH-ROOT-LOGIN"), "incomplete");
-    assert_eq!(r.check_status("code", "CODE-PICKLE-DANGEROUS-CALL"), "incomplete");
-    assert_eq!(r.findings_of("CONT-DOCKERFILE-NO-HEALTHCHECK"), vec!["worker.Dockerfile"]);
-    assert_eq!(r.findings_of("CONT-K8S-HOST-USERS"), vec!["deploy/k8s/embedder.yaml"]);
+    assert_eq!(
+        r.check_status("code", "CODE-PICKLE-DANGEROUS-CALL"),
+        "incomplete"
+    );
+    assert_eq!(
+        r.findings_of("CONT-DOCKERFILE-NO-HEALTHCHECK"),
+        vec!["worker.Dockerfile"]
+    );
+    assert_eq!(
+        r.findings_of("CONT-K8S-HOST-USERS"),
+        vec!["deploy/k8s/embedder.yaml"]
+    );
     for p in ["code", "container", "host"] {
         assert_eq!(r.plugin(p)["status"], "ok", "{p}");
     }
@@ -253,14 +285,24 @@ fn a_plugin_blocked_in_a_host_call_is_abandoned_with_its_results() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::BLOCKS_ON_FIFO]);
     let r = t.run(
-        &["--plugins", plugins.to_str().unwrap(), "--plugin-timeout", "3", "--fail-on", "none"],
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--plugin-timeout",
+            "3",
+            "--fail-on",
+            "none",
+        ],
         BOUND,
     );
     assert_eq!(r.code(), 3, "{}", r.stderr());
     let p = r.plugin("blocks-on-fifo");
     assert_eq!(p["status"], "error");
     let error = p["error"].as_str().unwrap();
-    assert!(error.contains("still in a host call") && error.contains("abandoned"), "{error}");
+    assert!(
+        error.contains("still in a host call") && error.contains("abandoned"),
+        "{error}"
+    );
     // The finding it handed over before blocking is kept, and fails its check.
     assert_eq!(r.findings_of("FIFO-1"), vec!["Dockerfile"]);
     assert_eq!(r.check_status("blocks-on-fifo", "FIFO-1"), "failed");
@@ -273,7 +315,10 @@ fn a_plugin_that_fails_halfway_keeps_what_it_handed_over() {
     let t = Tree::example();
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::EMITS_THEN_TRAPS]);
-    let r = t.run(&["--plugins", plugins.to_str().unwrap(), "--fail-on", "none"], BOUND);
+    let r = t.run(
+        &["--plugins", plugins.to_str().unwrap(), "--fail-on", "none"],
+        BOUND,
+    );
     assert_eq!(r.code(), 3);
     let p = r.plugin("emits-then-traps");
     assert_eq!(p["status"], "error");
@@ -298,11 +343,23 @@ fn sparse_multi_gigabyte_files_cost_nothing_but_a_note() {
     let r = t.run(&["--fail-on", "none"], BOUND);
     assert_eq!(r.plugin("container")["status"], "ok", "{}", r.stderr());
     assert_eq!(r.plugin("code")["status"], "ok", "{}", r.stderr());
-    assert_eq!(r.skipped_as("container", "Dockerfile.big").as_deref(), Some("too_large"));
-    assert_eq!(r.skipped_as("container", "deploy/huge.yaml").as_deref(), Some("too_large"));
-    assert_eq!(r.check_status("container", "CONT-DOCKERFILE-ROOT-USER"), "failed");
+    assert_eq!(
+        r.skipped_as("container", "Dockerfile.big").as_deref(),
+        Some("too_large")
+    );
+    assert_eq!(
+        r.skipped_as("container", "deploy/huge.yaml").as_deref(),
+        Some("too_large")
+    );
+    assert_eq!(
+        r.check_status("container", "CONT-DOCKERFILE-ROOT-USER"),
+        "failed"
+    );
     // The malicious model beside them is still found.
-    assert_eq!(r.findings_of("CODE-PICKLE-DANGEROUS-CALL"), vec!["models/reranker.bin"]);
+    assert_eq!(
+        r.findings_of("CODE-PICKLE-DANGEROUS-CALL"),
+        vec!["models/reranker.bin"]
+    );
     assert!(r.elapsed < Duration::from_secs(200), "{:?}", r.elapsed);
     r.reports_complete_without(SECRET);
 }
@@ -315,7 +372,10 @@ fn a_name_that_is_not_utf8_hides_nothing_listed_after_it() {
     for i in 0..20 {
         t.write(&format!("models/m{i:02}.bin"), &evil);
     }
-    let bad = t.target().join("models").join(std::ffi::OsStr::from_bytes(b"w\xffx.bin"));
+    let bad = t
+        .target()
+        .join("models")
+        .join(std::ffi::OsStr::from_bytes(b"w\xffx.bin"));
     std::fs::write(bad, &evil).unwrap();
     let r = t.run(&["--fail-on", "none"], BOUND);
     let found = r.findings_of("CODE-PICKLE-DANGEROUS-CALL");
@@ -334,7 +394,9 @@ fn a_name_that_is_not_utf8_hides_nothing_listed_after_it() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["incomplete"].as_str().is_some_and(|i| i.contains("not valid UTF-8")))
+            .any(|c| c["incomplete"]
+                .as_str()
+                .is_some_and(|i| i.contains("not valid UTF-8")))
     );
 }
 
@@ -358,11 +420,21 @@ fn links_out_are_listed_and_links_into_excluded_folders_are_followed() {
         "a link into .git is followed; node_modules is no longer skipped"
     );
     assert_eq!(r.skipped_as("code", ".git").as_deref(), Some("excluded"));
-    for l in ["leak.txt", "abs.txt", "up", "loop-a", "loop-b", "Dockerfile"] {
+    for l in [
+        "leak.txt",
+        "abs.txt",
+        "up",
+        "loop-a",
+        "loop-b",
+        "Dockerfile",
+    ] {
         assert_eq!(r.skipped_as("code", l).as_deref(), Some("symlink"), "{l}");
     }
     // A Dockerfile link out of the target: its checks are incomplete.
-    assert_eq!(r.check_status("container", "CONT-DOCKERFILE-ROOT-USER"), "incomplete");
+    assert_eq!(
+        r.check_status("container", "CONT-DOCKERFILE-ROOT-USER"),
+        "incomplete"
+    );
     r.reports_complete_without(SECRET);
 }
 
@@ -372,23 +444,46 @@ fn excludes_are_the_operators_and_are_listed() {
     let evil = std::fs::read(fixture("example-ai-service/models/reranker.bin")).unwrap();
     t.write("vendor/lib/weights.bin", &evil);
     t.write(".git/config", "[core]\n");
-    let r = t.run(&["--exclude", "vendor/**", "--exclude", "models", "--fail-on", "none"], BOUND);
+    let r = t.run(
+        &[
+            "--exclude",
+            "vendor/**",
+            "--exclude",
+            "models",
+            "--fail-on",
+            "none",
+        ],
+        BOUND,
+    );
     assert!(r.findings_of("CODE-PICKLE-DANGEROUS-CALL").is_empty());
     for p in ["vendor/lib", "models", ".git"] {
-        assert_eq!(r.skipped_as("code", p).as_deref(), Some("excluded"), "{p}: {:?}", r.not_examined("code"));
+        assert_eq!(
+            r.skipped_as("code", p).as_deref(),
+            Some("excluded"),
+            "{p}: {:?}",
+            r.not_examined("code")
+        );
     }
     // An exclusion is a decision, not a gap: nothing is incomplete for it.
     assert_eq!(r.report["summary"]["controls"]["incomplete"], 0);
     let bad = aicomply_run(t.target(), t.out(), &["--exclude", "[unclosed"]);
     assert_eq!(code(&bad), 2);
-    assert!(stderr(&bad).contains("--exclude \"[unclosed\" is not a valid glob"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("--exclude \"[unclosed\" is not a valid glob"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]
 fn a_plugin_cannot_make_the_host_read_outside_its_grants() {
     let t = Tree::empty();
     t.fifo("pipe");
-    t.sparse("huge.txt", b"line one\n# aicomply:ignore POINT-1 it is fine\n", 4u64 << 30);
+    t.sparse(
+        "huge.txt",
+        b"line one\n# aicomply:ignore POINT-1 it is fine\n",
+        4u64 << 30,
+    );
     std::fs::write(
         t.dir.path().join("outside-secret.txt"),
         format!("{SECRET}\n# aicomply:ignore POINT-1 {SECRET}\n"),
@@ -396,23 +491,52 @@ fn a_plugin_cannot_make_the_host_read_outside_its_grants() {
     .unwrap();
     t.link("link-out", "../outside-secret.txt");
     t.link("dir-out", "..");
-    t.write("suppressed.txt", "line one\n# aicomply:ignore POINT-1 reviewed: test data\n");
+    t.write(
+        "suppressed.txt",
+        "line one\n# aicomply:ignore POINT-1 reviewed: test data\n",
+    );
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::POINTS_ANYWHERE]);
-    let r = t.run(&["--plugins", plugins.to_str().unwrap(), "--no-embedded", "--fail-on", "none"], BOUND);
-    assert_eq!(r.plugin("points-anywhere")["status"], "ok", "{}", r.stderr());
+    let r = t.run(
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--no-embedded",
+            "--fail-on",
+            "none",
+        ],
+        BOUND,
+    );
+    assert_eq!(
+        r.plugin("points-anywhere")["status"],
+        "ok",
+        "{}",
+        r.stderr()
+    );
     let suppressions = r.report["suppressions"].as_array().unwrap();
-    assert_eq!(suppressions.len(), 1, "only the real one: {suppressions:#?}");
+    assert_eq!(
+        suppressions.len(),
+        1,
+        "only the real one: {suppressions:#?}"
+    );
     assert_eq!(suppressions[0]["path"], "suppressed.txt");
     let diagnostics: Vec<String> = r.plugin("points-anywhere")["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| format!("{}: {}", d["location"]["path"].as_str().unwrap(), d["message"].as_str().unwrap()))
+        .map(|d| {
+            format!(
+                "{}: {}",
+                d["location"]["path"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
         .collect();
     let said = |path: &str, what: &str| {
         assert!(
-            diagnostics.iter().any(|d| d.starts_with(&format!("{path}: ")) && d.contains(what)),
+            diagnostics
+                .iter()
+                .any(|d| d.starts_with(&format!("{path}: ")) && d.contains(what)),
             "{path} ({what}): {diagnostics:#?}"
         )
     };
@@ -436,9 +560,16 @@ fn reports_are_never_written_through_planted_links() {
     let (target, out) = (t.target(), t.out());
     let run = aicomply_run(&target, &out, &["--format", "md,json", "--fail-on", "none"]);
     assert_eq!(code(&run), 2, "{}", stderr(&run));
-    assert!(stderr(&run).contains("is a symbolic link; refusing to write a report through it"), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("is a symbolic link; refusing to write a report through it"),
+        "{}",
+        stderr(&run)
+    );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
-    assert!(out.join("report.json").is_file(), "the other report is written");
+    assert!(
+        out.join("report.json").is_file(),
+        "the other report is written"
+    );
 
     // A symlinked output directory, and a FORMAT:FILE that is a link.
     let linked = t.dir.path().join("linked-out");
@@ -452,7 +583,13 @@ fn reports_are_never_written_through_planted_links() {
     let run = aicomply_run(&target, &out, &["--format", &spec, "--fail-on", "none"]);
     assert_eq!(code(&run), 2);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
-    assert!(!std::fs::read_dir(&out).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+    assert!(
+        !std::fs::read_dir(&out).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp"))
+    );
 }
 
 #[test]
@@ -465,24 +602,48 @@ fn parser_bombs_cost_only_their_own_file() {
     deep.push(b'.');
     t.write("models/deep.pkl", &deep);
     // Nine levels of nine aliases: 387 million nodes if expanded.
-    let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
         let refs = vec![format!("*{prev}"); 9].join(",");
         bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
     }
     t.write("deploy/k8s/bomb.yaml", &bomb);
-    t.write("deploy/k8s/deep.yaml", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+    t.write(
+        "deploy/k8s/deep.yaml",
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    );
     let r = t.run(&["--fail-on", "none"], BOUND);
     for p in ["code", "container"] {
-        assert_eq!(r.plugin(p)["status"], "ok", "{p}: {:#}", r.plugin(p)["error"]);
+        assert_eq!(
+            r.plugin(p)["status"],
+            "ok",
+            "{p}: {:#}",
+            r.plugin(p)["error"]
+        );
     }
-    assert_eq!(r.findings_of("CODE-PICKLE-DANGEROUS-CALL"), vec!["models/reranker.bin"]);
-    assert_eq!(r.findings_of("CONT-K8S-PRIVILEGED"), vec!["deploy/k8s/inference.yaml"]);
+    assert_eq!(
+        r.findings_of("CODE-PICKLE-DANGEROUS-CALL"),
+        vec!["models/reranker.bin"]
+    );
+    assert_eq!(
+        r.findings_of("CONT-K8S-PRIVILEGED"),
+        vec!["deploy/k8s/inference.yaml"]
+    );
     for f in ["deploy/k8s/bomb.yaml", "deploy/k8s/deep.yaml"] {
-        assert_eq!(r.skipped_as("container", f).as_deref(), Some("parse_limit"), "{f}: {:?}", r.not_examined("container"));
+        assert_eq!(
+            r.skipped_as("container", f).as_deref(),
+            Some("parse_limit"),
+            "{f}: {:?}",
+            r.not_examined("container")
+        );
     }
     assert_eq!(r.check_status("container", "CONT-K8S-PRIVILEGED"), "failed");
-    assert_eq!(r.check_status("container", "CONT-K8S-RESOURCE-LIMITS"), "failed");
+    assert_eq!(
+        r.check_status("container", "CONT-K8S-RESOURCE-LIMITS"),
+        "failed"
+    );
 }
 
 #[test]
@@ -491,7 +652,12 @@ fn more_findings_than_the_cap_are_counted_not_lost() {
     let r = t.run(&["--max-findings", "10", "--fail-on", "none"], BOUND);
     let c = r.plugin("container");
     assert_eq!(c["status"], "ok");
-    let kept = r.report["findings"].as_array().unwrap().iter().filter(|f| f["plugin"] == "container").count();
+    let kept = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["plugin"] == "container")
+        .count();
     assert_eq!(kept, 10);
     let dropped: u64 = c["dropped"]["findings"]
         .as_object()
@@ -501,8 +667,21 @@ fn more_findings_than_the_cap_are_counted_not_lost() {
         .sum();
     assert_eq!(kept as u64 + dropped, example_findings().len() as u64);
     // A check whose every finding was past the cap still fails.
-    assert!(c["checks"].as_array().unwrap().iter().filter(|k| k["status"] == "failed").count() >= 15);
-    assert!(r.stderr().contains("more findings were counted past --max-findings"), "{}", r.stderr());
+    assert!(
+        c["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["status"] == "failed")
+            .count()
+            >= 15
+    );
+    assert!(
+        r.stderr()
+            .contains("more findings were counted past --max-findings"),
+        "{}",
+        r.stderr()
+    );
     let md = std::fs::read_to_string(r.out.join("report.md")).unwrap();
     assert!(md.contains("counted past --max-findings"));
 }
@@ -516,7 +695,12 @@ fn the_operator_decides_whether_a_repository_may_suppress_its_own_findings() {
     // By default the comment applies, and the console and SARIF say so.
     let r = t.run(&[], BOUND);
     assert_eq!(status(&r), "waived");
-    assert!(r.stderr().contains("1 inline suppression(s) applied (1 of high or critical findings)"), "{}", r.stderr());
+    assert!(
+        r.stderr()
+            .contains("1 inline suppression(s) applied (1 of high or critical findings)"),
+        "{}",
+        r.stderr()
+    );
     let sarif = read_json(&r.out.join("report.sarif"));
     let result = sarif["runs"][0]["results"]
         .as_array()
@@ -530,10 +714,17 @@ fn the_operator_decides_whether_a_repository_may_suppress_its_own_findings() {
     assert_eq!(status(&r), "failed");
     let s = &r.report["suppressions"][0];
     assert_eq!(s["applied"], false);
-    assert!(s["note"].as_str().unwrap().contains("only below high"), "{s}");
+    assert!(
+        s["note"].as_str().unwrap().contains("only below high"),
+        "{s}"
+    );
     // Off, from the policy file.
     let policy = t.dir.path().join("aicomply.toml");
-    std::fs::write(&policy, "version = 1\n[scan]\ninline-suppressions = \"off\"\n").unwrap();
+    std::fs::write(
+        &policy,
+        "version = 1\n[scan]\ninline-suppressions = \"off\"\n",
+    )
+    .unwrap();
     let r = t.run(&["--policy", policy.to_str().unwrap()], BOUND);
     assert_eq!(status(&r), "failed");
     assert!(r.report["suppressions"].as_array().unwrap().is_empty());
@@ -545,20 +736,39 @@ fn the_operator_decides_whether_a_repository_may_suppress_its_own_findings() {
 fn runaway_custom_templates_fail_before_the_scan() {
     let t = Tree::example();
     for (name, template, limit) in [
-        ("loop", "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}", "ran out of fuel"),
-        ("grow", "{% set ns = namespace(s=\"xxxxxxxxxxxxxxxx\") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}", "MiB of memory"),
+        (
+            "loop",
+            "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}",
+            "ran out of fuel",
+        ),
+        (
+            "grow",
+            "{% set ns = namespace(s=\"xxxxxxxxxxxxxxxx\") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
+            "MiB of memory",
+        ),
         ("undefined", "{{ no_such_field.at_all }}", "undefined"),
     ] {
         let dir = t.dir.path().join(format!("templates-{name}"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("report.md.j2"), template).unwrap();
         let start = Instant::now();
-        let run = aicomply_run(t.target(), t.dir.path().join(format!("out-{name}")), &["--templates", dir.to_str().unwrap()]);
+        let run = aicomply_run(
+            t.target(),
+            t.dir.path().join(format!("out-{name}")),
+            &["--templates", dir.to_str().unwrap()],
+        );
         assert_eq!(code(&run), 2, "{name}: {}", stderr(&run));
         let err = stderr(&run);
-        assert!(err.contains("report.md.j2") && err.contains(limit) && err.contains("before the scan"), "{name}: {err}");
+        assert!(
+            err.contains("report.md.j2") && err.contains(limit) && err.contains("before the scan"),
+            "{name}: {err}"
+        );
         assert!(!err.contains("Findings:"), "{name}: no plugin ran");
-        assert!(start.elapsed() < Duration::from_secs(60), "{name}: {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{name}: {:?}",
+            start.elapsed()
+        );
     }
 }
 
@@ -568,13 +778,35 @@ fn the_whole_run_is_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::SPIN_FOREVER]);
     // Warm the cache first, so the deadline measures running, not compiling.
-    let _ = t.run(&["--plugins", plugins.to_str().unwrap(), "--plugin-timeout", "1", "--fail-on", "none"], BOUND);
+    let _ = t.run(
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--plugin-timeout",
+            "1",
+            "--fail-on",
+            "none",
+        ],
+        BOUND,
+    );
     let r = t.run(
-        &["--plugins", plugins.to_str().unwrap(), "--plugin-timeout", "600", "--run-timeout", "8", "--fail-on", "none"],
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--plugin-timeout",
+            "600",
+            "--run-timeout",
+            "8",
+            "--fail-on",
+            "none",
+        ],
         BOUND,
     );
     assert_eq!(r.code(), 3);
-    let error = r.plugin("spin-forever")["error"].as_str().unwrap().to_string();
+    let error = r.plugin("spin-forever")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(error.contains("run's deadline"), "{error}");
     assert!(r.elapsed < Duration::from_secs(60), "{:?}", r.elapsed);
     assert_eq!(r.plugin("container")["status"], "ok");
@@ -589,11 +821,18 @@ fn plugin_files_that_are_not_regular_or_too_large_are_refused_by_name() {
     symlink("/dev/zero", plugins.join("zero.wasm")).unwrap();
     let big = std::fs::File::create(plugins.join("big.wasm")).unwrap();
     big.set_len(2 << 30).unwrap();
-    let r = t.run(&["--plugins", plugins.to_str().unwrap(), "--fail-on", "none"], BOUND);
+    let r = t.run(
+        &["--plugins", plugins.to_str().unwrap(), "--fail-on", "none"],
+        BOUND,
+    );
     let error = |id: &str| r.plugin(id)["error"].as_str().unwrap_or("").to_string();
     assert!(error("fifo").contains("a FIFO"), "{}", error("fifo"));
     assert!(error("zero").contains("a device"), "{}", error("zero"));
-    assert!(error("big").contains("over the 268435456-byte limit"), "{}", error("big"));
+    assert!(
+        error("big").contains("over the 268435456-byte limit"),
+        "{}",
+        error("big")
+    );
     assert_eq!(r.plugin("snoop")["status"], "ok");
     assert_eq!(r.plugin("container")["status"], "ok");
 }
@@ -604,7 +843,11 @@ fn names_with_control_characters_are_shown_escaped() {
     t.write("evil\x1b[2J\x07/Dockerfile", "FROM python:3.12\n");
     let r = t.run(&["--fail-on", "none", "--verbose"], BOUND);
     let found = r.findings_of("CONT-DOCKERFILE-ROOT-USER");
-    assert_eq!(found, vec!["evil\x1b[2J\x07/Dockerfile"], "JSON keeps the exact name");
+    assert_eq!(
+        found,
+        vec!["evil\x1b[2J\x07/Dockerfile"],
+        "JSON keeps the exact name"
+    );
     assert!(!r.stderr().contains('\x1b') && !r.stderr().contains('\x07'));
     for name in ["report.md", "report.html"] {
         let body = std::fs::read_to_string(r.out.join(name)).unwrap();
@@ -616,7 +859,12 @@ fn names_with_control_characters_are_shown_escaped() {
 #[test]
 fn dockerfile_variants_and_json_manifests_are_read() {
     let t = Tree::empty();
-    for name in ["Dockerfile-gpu", "Containerfile.dev", "Containerfile-cpu", "serve.containerfile"] {
+    for name in [
+        "Dockerfile-gpu",
+        "Containerfile.dev",
+        "Containerfile-cpu",
+        "serve.containerfile",
+    ] {
         t.write(name, "FROM python:3.12\n");
     }
     t.write(
@@ -636,10 +884,23 @@ fn dockerfile_variants_and_json_manifests_are_read() {
     let r = t.run(&["--fail-on", "none"], BOUND);
     assert_eq!(
         r.findings_of("CONT-DOCKERFILE-ROOT-USER"),
-        vec!["Containerfile-cpu", "Containerfile.dev", "Dockerfile-gpu", "serve.containerfile"]
+        vec![
+            "Containerfile-cpu",
+            "Containerfile.dev",
+            "Dockerfile-gpu",
+            "serve.containerfile"
+        ]
     );
-    assert_eq!(r.findings_of("CONT-K8S-PRIVILEGED"), vec!["deploy/app.json"]);
-    assert!(r.plugin("container")["diagnostics"].as_array().unwrap().is_empty());
+    assert_eq!(
+        r.findings_of("CONT-K8S-PRIVILEGED"),
+        vec!["deploy/app.json"]
+    );
+    assert!(
+        r.plugin("container")["diagnostics"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Root reads files of mode 000, so the permission cases run as `nobody`
@@ -648,8 +909,16 @@ fn dockerfile_variants_and_json_manifests_are_read() {
 fn unreadable_files_and_folders_are_incomplete_not_passed() {
     let t = Tree::example();
     t.write("locked/Dockerfile", "FROM python:3.12\n");
-    std::fs::set_permissions(t.target().join("Dockerfile"), std::fs::Permissions::from_mode(0o000)).unwrap();
-    std::fs::set_permissions(t.target().join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(
+        t.target().join("Dockerfile"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        t.target().join("locked"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     let as_nobody = unsafe { libc::geteuid() } == 0;
     let cache = tempfile::tempdir().unwrap();
     if as_nobody {
@@ -665,8 +934,15 @@ fn unreadable_files_and_folders_are_incomplete_not_passed() {
     }
     let (target, out) = (t.target(), t.out());
     let args = [
-        "run", "--target", target.to_str().unwrap(), "--out", out.to_str().unwrap(),
-        "--format", "json", "--cache-dir", cache.path().to_str().unwrap(),
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
     ];
     let output = aicomply_with(&args, BOUND, |cmd| {
         if as_nobody {
@@ -675,12 +951,39 @@ fn unreadable_files_and_folders_are_incomplete_not_passed() {
         }
     });
     let report = read_json(&out.join("report.json"));
-    let r = Run { output, report, elapsed: Duration::ZERO, out };
+    let r = Run {
+        output,
+        report,
+        elapsed: Duration::ZERO,
+        out,
+    };
     assert_eq!(r.code(), 3, "{}", r.stderr());
-    assert_eq!(r.skipped_as("container", "Dockerfile").as_deref(), Some("unreadable"), "{:?}", r.not_examined("container"));
-    assert_eq!(r.skipped_as("container", "locked").as_deref(), Some("unreadable"));
-    assert_eq!(r.check_status("container", "CONT-DOCKERFILE-ADD-URL"), "incomplete");
-    assert_eq!(r.skipped_as("code", "locked").as_deref(), Some("unreadable"));
-    assert!(r.stderr().contains("Not examined:") && r.stderr().contains("unreadable"), "{}", r.stderr());
-    std::fs::set_permissions(t.target().join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(
+        r.skipped_as("container", "Dockerfile").as_deref(),
+        Some("unreadable"),
+        "{:?}",
+        r.not_examined("container")
+    );
+    assert_eq!(
+        r.skipped_as("container", "locked").as_deref(),
+        Some("unreadable")
+    );
+    assert_eq!(
+        r.check_status("container", "CONT-DOCKERFILE-ADD-URL"),
+        "incomplete"
+    );
+    assert_eq!(
+        r.skipped_as("code", "locked").as_deref(),
+        Some("unreadable")
+    );
+    assert!(
+        r.stderr().contains("Not examined:") && r.stderr().contains("unreadable"),
+        "{}",
+        r.stderr()
+    );
+    std::fs::set_permissions(
+        t.target().join("locked"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
 }

@@ -105,7 +105,10 @@ impl Renderer {
         let mut env = environment();
         let mut custom = std::collections::BTreeMap::new();
         for (name, source) in EMBEDDED {
-            match dir.map(|d| d.join(name)).filter(|p| p.symlink_metadata().is_ok()) {
+            match dir
+                .map(|d| d.join(name))
+                .filter(|p| p.symlink_metadata().is_ok())
+            {
                 Some(path) => {
                     let text = crate::safe_fs::read_regular_text(&path, MAX_TEMPLATE_BYTES)
                         .map_err(|e| anyhow::anyhow!("template: {e}"))?;
@@ -124,10 +127,13 @@ impl Renderer {
         if !renderer.custom.is_empty() {
             let sample = Report::sample();
             for format in [Format::Html, Format::Md] {
-                if renderer.custom.contains_key(format.template().expect("templated")) {
-                    renderer
-                        .render(format, &sample)
-                        .map_err(|e| anyhow::anyhow!("{e} (tried on a sample report before the scan)"))?;
+                if renderer
+                    .custom
+                    .contains_key(format.template().expect("templated"))
+                {
+                    renderer.render(format, &sample).map_err(|e| {
+                        anyhow::anyhow!("{e} (tried on a sample report before the scan)")
+                    })?;
                 }
             }
         }
@@ -140,7 +146,10 @@ impl Renderer {
         if let Some(source) = self.custom.get(name) {
             return template_sandbox::render(name, source, context);
         }
-        let template = self.env.get_template(name).map_err(|e| template_error(&e))?;
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_error(&e))?;
         template
             .render(Value::from_serialize(context))
             .map_err(|e| template_error(&e))
@@ -343,7 +352,10 @@ fn group_findings(context: &mut serde_json::Value) {
             .collect();
         let hidden: Vec<usize> = indices[GROUP_AFTER..].to_vec();
         let mut sample: Vec<&str> = Vec::new();
-        for path in hidden.iter().filter_map(|&i| findings[i]["location"]["path"].as_str()) {
+        for path in hidden
+            .iter()
+            .filter_map(|&i| findings[i]["location"]["path"].as_str())
+        {
             if sample.len() == 10 {
                 break;
             }
@@ -417,6 +429,46 @@ mod tests {
             markdown_escape("<script>|[x](y)\n`a`".into()),
             "&lt;script&gt;&#124;&#91;x&#93;(y) &#96;a&#96;"
         );
+    }
+
+    #[test]
+    fn markdown_past_the_comment_limit_keeps_the_most_severe_and_says_so() {
+        let mut report = Report::sample();
+        let one = report.findings[0].clone();
+        // 400 checks of 10 findings each: nothing to group, far too long.
+        report.findings = (0..4000)
+            .map(|i| {
+                let mut f = one.clone();
+                f.check_id = format!("MANY-{}", i / 10);
+                f.message = format!("finding {i} with a message long enough to count");
+                f
+            })
+            .collect();
+        let md = Renderer::new(None).unwrap().render(Format::Md, &report).unwrap();
+        assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
+        assert!(md.contains("more findings are not shown here"));
+        assert!(!md.contains("Checks with many findings"));
+    }
+
+    #[test]
+    fn findings_past_twenty_of_one_check_are_grouped() {
+        let mut report = Report::sample();
+        let one = report.findings[0].clone();
+        report.findings = (0..25)
+            .map(|i| {
+                let mut f = one.clone();
+                if let Some(l) = &mut f.location {
+                    l.path = format!("models/m{}.pkl", i % 3);
+                }
+                f
+            })
+            .collect();
+        let r = Renderer::new(None).unwrap();
+        let md = r.render(Format::Md, &report).unwrap();
+        assert!(md.contains("5 more findings (25 on 3 file(s))"), "{md}");
+        let html = r.render(Format::Html, &report).unwrap();
+        assert_eq!(html.matches("class=\"finding ").count(), 25, "all in the page");
+        assert!(html.contains("5 more findings of <code>SAMPLE-CRITICAL</code>"));
     }
 
     #[test]

@@ -139,7 +139,11 @@ pub fn render(report: &Report) -> Value {
                 "descriptor": { "id": "aicomply/plugin-error" },
             }));
         }
-        for c in p.checks.iter().filter(|c| c.status == crate::report::Status::Incomplete) {
+        for c in p
+            .checks
+            .iter()
+            .filter(|c| c.status == crate::report::Status::Incomplete)
+        {
             notifications.push(json!({
                 "level": "warning",
                 "message": { "text": format!("check {} is incomplete: {}", c.id, c.reason.as_deref().unwrap_or("")) },
@@ -147,7 +151,11 @@ pub fn render(report: &Report) -> Value {
                 "associatedRule": { "id": c.id },
             }));
         }
-        for n in p.not_examined.iter().filter(|n| n.reason != crate::model::SkipReason::Excluded) {
+        for n in p
+            .not_examined
+            .iter()
+            .filter(|n| n.reason != crate::model::SkipReason::Excluded)
+        {
             notifications.push(json!({
                 "level": "warning",
                 "message": { "text": format!("{} did not examine this path ({}): {}", p.id, n.reason.text(), n.detail) },

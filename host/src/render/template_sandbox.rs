@@ -43,8 +43,9 @@ struct OwnedJob {
 
 /// Render `source` (named `name`) with `context` in the sandbox.
 pub fn render(name: &str, source: &str, context: &serde_json::Value) -> Result<String, String> {
-    let exe = std::env::current_exe()
-        .map_err(|e| format!("template {name}: cannot find the aicomply binary to render it: {e}"))?;
+    let exe = std::env::current_exe().map_err(|e| {
+        format!("template {name}: cannot find the aicomply binary to render it: {e}")
+    })?;
     let input = serde_json::to_vec(&Job {
         name,
         source,
@@ -90,7 +91,9 @@ pub fn render(name: &str, source: &str, context: &serde_json::Value) -> Result<S
     };
     let _ = writer.join();
     let out = out.join().unwrap_or_default();
-    let err = String::from_utf8_lossy(&err.join().unwrap_or_default()).trim().to_string();
+    let err = String::from_utf8_lossy(&err.join().unwrap_or_default())
+        .trim()
+        .to_string();
     let Some(status) = status else {
         return Err(format!(
             "template {name}: still rendering after {} s; stopped",
@@ -108,13 +111,17 @@ pub fn render(name: &str, source: &str, context: &serde_json::Value) -> Result<S
     }
     use std::os::unix::process::ExitStatusExt;
     Err(match status.signal() {
-        Some(libc::SIGXCPU) | Some(libc::SIGKILL) => format!(
-            "template {name}: used more than {CPU_SECONDS} s of CPU time; stopped"
-        ),
-        Some(libc::SIGABRT) | Some(libc::SIGSEGV) if err.contains("memory allocation") || err.is_empty() => format!(
-            "template {name}: used more than {} MiB of memory; stopped",
-            MEMORY_BYTES >> 20
-        ),
+        Some(libc::SIGXCPU) | Some(libc::SIGKILL) => {
+            format!("template {name}: used more than {CPU_SECONDS} s of CPU time; stopped")
+        }
+        Some(libc::SIGABRT) | Some(libc::SIGSEGV)
+            if err.contains("memory allocation") || err.is_empty() =>
+        {
+            format!(
+                "template {name}: used more than {} MiB of memory; stopped",
+                MEMORY_BYTES >> 20
+            )
+        }
         Some(sig) => format!("template {name}: the renderer died (signal {sig}): {err}"),
         None if err.is_empty() => format!("template {name}: the renderer failed ({status})"),
         None => err,
@@ -195,7 +202,8 @@ pub fn child_main() -> i32 {
         inner: std::io::BufWriter::new(stdout),
         written: 0,
     };
-    let rendered = template.render_captured_to(minijinja::Value::from_serialize(&job.context), &mut out);
+    let rendered =
+        template.render_captured_to(minijinja::Value::from_serialize(&job.context), &mut out);
     match rendered.map(|_| out.flush()) {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {

@@ -87,3 +87,45 @@ pub fn validate<R: Read>(reader: R, file_len: u64) -> Result<(u64, u64), String>
     }
     Ok((tensors, kvs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One key whose value is an array of arrays ..., `levels` deep.
+    fn nested_arrays(levels: usize) -> Vec<u8> {
+        let mut b = b"GGUF".to_vec();
+        b.extend(3u32.to_le_bytes());
+        b.extend(0u64.to_le_bytes());
+        b.extend(1u64.to_le_bytes());
+        b.extend(1u64.to_le_bytes());
+        b.push(b'k');
+        b.extend(9u32.to_le_bytes());
+        for _ in 1..levels {
+            b.extend(9u32.to_le_bytes());
+            b.extend(1u64.to_le_bytes());
+        }
+        // The innermost: one u8.
+        b.extend(0u32.to_le_bytes());
+        b.extend(1u64.to_le_bytes());
+        b.push(0);
+        b
+    }
+
+    #[test]
+    fn arrays_nest_only_as_deep_as_the_limit() {
+        let check = |b: Vec<u8>| {
+            std::thread::Builder::new()
+                .stack_size(256 << 10)
+                .spawn(move || validate(&b[..], b.len() as u64).map(|_| ()))
+                .unwrap()
+                .join()
+                .expect("validation did not panic")
+        };
+        assert_eq!(check(nested_arrays(5)), Ok(()));
+        assert_eq!(
+            check(nested_arrays(100_000)),
+            Err("arrays nested too deep".to_string())
+        );
+    }
+}

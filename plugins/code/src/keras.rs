@@ -160,6 +160,38 @@ mod tests {
     }
 
     #[test]
+    fn configs_nested_to_the_json_limit_stay_within_a_small_stack() {
+        // Lambda inside Sequential inside ...: three JSON levels each, 42
+        // of them (126 levels, within serde_json's 128).
+        let nest = |levels: usize| {
+            let mut text = String::new();
+            for _ in 0..levels {
+                text.push_str(r#"{"class_name":"Lambda","config":{"name":"l","layers":["#);
+            }
+            text.push_str(&"]}}".repeat(levels));
+            text
+        };
+        // Half the wasm stack: unoptimised, serde_json takes some 2 KiB a
+        // level (optimised, under 512 bytes), so its 128 levels alone fill
+        // most of the quarter the other small-stack tests use.
+        let walk = |text: String| {
+            std::thread::Builder::new()
+                .stack_size(512 << 10)
+                .spawn(move || {
+                    let found = find_config_in_hdf5(text.as_bytes());
+                    found.map(|c| c.map(|c| code_layers(&c).len()))
+                })
+                .unwrap()
+                .join()
+                .expect("the search did not panic")
+        };
+        assert_eq!(walk(nest(42)), Ok(Some(42)));
+        // Deeper, serde_json refuses every start but those of the innermost
+        // 42 levels, and the first of them is the config found.
+        assert_eq!(walk(nest(10_000)), Ok(Some(42)));
+    }
+
+    #[test]
     fn config_in_binary() {
         let mut b = vec![0u8, 1, 2];
         b.extend_from_slice(br#"{"class_name": "Sequential", "config": {}}"#);

@@ -160,3 +160,55 @@ fn graph_locations(graph: &[u8], depth: u32, out: &mut Vec<String>) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Field `num` holding `body` (wire type 2).
+    fn field(num: u32, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for mut v in [u64::from(num) << 3 | 2, body.len() as u64] {
+            while v >= 0x80 {
+                out.push(v as u8 | 0x80);
+                v >>= 7;
+            }
+            out.push(v as u8);
+        }
+        out.extend(body);
+        out
+    }
+
+    /// A model whose graph holds a node whose attribute holds a graph ...,
+    /// `levels` deep, the last with a tensor stored at `../x`.
+    fn nested_model(levels: usize) -> Vec<u8> {
+        let entry = [field(1, b"location"), field(2, b"../x")].concat();
+        let mut graph = field(5, &field(13, &entry));
+        for _ in 0..levels {
+            graph = field(1, &field(5, &field(6, &graph)));
+        }
+        field(7, &graph)
+    }
+
+    fn on_small_stack(model: Vec<u8>) -> Result<Vec<String>, String> {
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || onnx_external_locations(&model))
+            .unwrap()
+            .join()
+            .expect("the walk did not panic")
+    }
+
+    #[test]
+    fn subgraphs_nest_only_as_deep_as_the_limit() {
+        assert_eq!(
+            on_small_stack(nested_model(16)),
+            Ok(vec!["../x".to_string()])
+        );
+        // Each level is a recursion; past 16 the model is invalid.
+        assert_eq!(
+            on_small_stack(nested_model(10_000)),
+            Err("subgraphs nested too deep".to_string())
+        );
+    }
+}

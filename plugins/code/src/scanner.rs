@@ -7,6 +7,7 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use aicomply_sdk::fs::{ReadError, open_regular};
 use aicomply_sdk::{Location, Scan, Severity};
 
 use crate::pickle::policy::{self, Class};
@@ -106,9 +107,12 @@ trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
 
 impl Source {
-    fn open(&self) -> io::Result<Box<dyn ReadSeek>> {
+    /// Read from the start. A file is opened again each time, and only if
+    /// it is still a regular file: one swapped for a FIFO since would block
+    /// the plugin on open.
+    fn open(&self) -> Result<Box<dyn ReadSeek>, ReadError> {
         Ok(match self {
-            Source::File(p) => Box::new(std::fs::File::open(p)?),
+            Source::File(p) => Box::new(open_regular(p)?.0),
             Source::Memory(m) => Box::new(Cursor::new(m.clone())),
         })
     }
@@ -129,6 +133,14 @@ impl Place {
         } else {
             loc.member(self.members.join("!"))
         }
+    }
+
+    /// The file and members, as messages name them.
+    fn name(&self) -> String {
+        std::iter::once(self.path.as_str())
+            .chain(self.members.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("!")
     }
 
     fn child(&self, member: &str) -> Place {
@@ -189,6 +201,8 @@ pub struct Scanner<'a> {
     /// member holds its nested member while that is scanned, so the
     /// `max_in_memory` limit applies to them together.
     held: u64,
+    /// The file being scanned was found unreadable (and said so) already.
+    unread: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -199,12 +213,14 @@ impl<'a> Scanner<'a> {
             models: 0,
             expanded: 0,
             held: 0,
+            unread: false,
         }
     }
 
     /// Scan one file of the target. Returns whether it was a model file.
     pub fn scan_file(&mut self, path: PathBuf, rel: &str) -> bool {
         self.expanded = 0;
+        self.unread = false;
         let place = Place {
             path: rel.to_string(),
             members: Vec::new(),
@@ -212,22 +228,18 @@ impl<'a> Scanner<'a> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         let ext = extension(name);
         // One path lookup per file: open, then size and head from the handle.
-        let opened = std::fs::File::open(&path).and_then(|f| {
-            let len = f.metadata()?.len();
+        let opened = open_regular(&path).and_then(|(f, len)| {
             // Exactly the bytes wanted, so no extra read to find the end.
             let want = len.min(64 << 10);
             let mut head = Vec::with_capacity(want as usize);
-            f.take(want).read_to_end(&mut head)?;
+            f.take(want).read_to_end(&mut head).map_err(ReadError::Io)?;
             Ok((head, len))
         });
         let source = Source::File(path);
         let (head, len) = match opened {
             Ok(x) => x,
             Err(e) => {
-                if MODEL_EXTENSIONS.contains(&ext.as_str()) {
-                    self.scan
-                        .diagnostic(place.location(), format!("not read: {e}"));
-                }
+                self.unread(&place, e);
                 return false;
             }
         };
@@ -273,9 +285,9 @@ impl<'a> Scanner<'a> {
                 // A zip behind the bytes (leading junk, or a pickle with a
                 // zip appended) is scanned as a zip as well; then bytes in
                 // front that do not parse are the zip's business.
-                let has_zip = source
-                    .open()
-                    .is_ok_and(|mut r| zip::has_end_record(&mut r, len).unwrap_or(false));
+                let has_zip = self
+                    .open(source, place)
+                    .is_some_and(|mut r| zip::has_end_record(&mut r, len).unwrap_or(false));
                 let strict =
                     (f == Format::Pickle || PICKLE_EXTENSIONS.contains(&ext.as_str())) && !has_zip;
                 let was = self.pickle_source(source, place, strict, top.then_some("a pickle"));
@@ -297,11 +309,10 @@ impl<'a> Scanner<'a> {
                 true
             }
             Some(Format::Gguf) => {
-                match source
-                    .open()
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| gguf::validate(r, len))
-                {
+                let Some(r) = self.open(source, place) else {
+                    return true;
+                };
+                match gguf::validate(r, len) {
                     Ok(_) => {}
                     Err(e) => self.finding(
                         checks::MODEL_INVALID,
@@ -350,9 +361,44 @@ impl<'a> Scanner<'a> {
     }
 
     fn finding(&mut self, check: &str, place: &Place, message: String, evidence: Option<String>) {
+        if check == checks::MODEL_INCOMPLETE {
+            // What was not scanned may hold anything: no model check passes
+            // on a file seen only in part.
+            let reason = format!("{} was scanned only in part: {message}", place.name());
+            for c in checks::MODEL_CHECKS {
+                self.scan.incomplete(c, reason.clone());
+            }
+        }
         let f = self.scan.finding(check, message).at(place.location());
         if let Some(e) = evidence {
             f.evidence(e);
+        }
+    }
+
+    /// Open `source`, or say why its file could not be examined.
+    fn open(&mut self, source: &Source, place: &Place) -> Option<Box<dyn ReadSeek>> {
+        match source.open() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.unread(place, e);
+                None
+            }
+        }
+    }
+
+    /// A file of the target that could not be opened or read (its
+    /// permissions, a FIFO swapped in, ...): listed as not examined, and,
+    /// since any file may be a model, every model check is incomplete.
+    /// Once per file, however many of its readers fail.
+    fn unread(&mut self, place: &Place, e: ReadError) {
+        if std::mem::replace(&mut self.unread, true) {
+            return;
+        }
+        let location = Location::target(place.path.clone());
+        self.scan.skipped(location, e.skip_reason(), e.to_string());
+        for check in checks::MODEL_CHECKS {
+            self.scan
+                .incomplete(check, format!("{} not examined: {e}", place.path));
         }
     }
 
@@ -378,13 +424,9 @@ impl<'a> Scanner<'a> {
         strict: bool,
         format: Option<&str>,
     ) -> bool {
-        match source.open() {
-            Ok(r) => self.pickle_stream(r, place, strict, format),
-            Err(e) => {
-                self.scan
-                    .diagnostic(place.location(), format!("not read: {e}"));
-                true
-            }
+        match self.open(source, place) {
+            Some(r) => self.pickle_stream(r, place, strict, format),
+            None => true,
         }
     }
 
@@ -582,7 +624,7 @@ impl<'a> Scanner<'a> {
     /// A zip behind other data (a pickle with a zip appended, or junk in
     /// front of a checkpoint) is scanned as a zip too.
     fn polyglot_zip(&mut self, source: &Source, len: u64, place: &Place, depth: usize) -> bool {
-        let Ok(mut r) = source.open() else {
+        let Some(mut r) = self.open(source, place) else {
             return false;
         };
         if !zip::has_end_record(&mut r, len).unwrap_or(false) {
@@ -593,13 +635,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn zip(&mut self, source: &Source, len: u64, place: &Place, depth: usize, top: bool) {
-        let mut r = match source.open() {
-            Ok(r) => r,
-            Err(e) => {
-                return self
-                    .scan
-                    .diagnostic(place.location(), format!("not read: {e}"));
-            }
+        let Some(mut r) = self.open(source, place) else {
+            return;
         };
         let archive = match zip::open(&mut r, len, self.config.max_members) {
             Ok(a) => a,
@@ -695,7 +732,10 @@ impl<'a> Scanner<'a> {
         let storage = e.name.split('/').rev().nth(1) == Some("data")
             && name.chars().all(|c| c.is_ascii_digit());
         let named_pickle = PICKLE_EXTENSIONS.contains(&ext.as_str()) && !storage;
-        let mut reader = match self.open_member(source, e) {
+        let Some(file) = self.open(source, place) else {
+            return;
+        };
+        let mut reader = match self.open_member(file, e) {
             Ok((r, None)) => r,
             Ok((r, Some(mismatch))) => {
                 let msg = format!(
@@ -805,10 +845,9 @@ impl<'a> Scanner<'a> {
     /// the file's expansion budget) and any local-header disagreement.
     fn open_member(
         &mut self,
-        source: &Source,
+        mut r: Box<dyn ReadSeek>,
         e: &zip::Entry,
     ) -> Result<(zip::MemberReader, Option<String>), String> {
-        let mut r = source.open().map_err(|err| format!("not read: {err}"))?;
         let (start, mismatch) = zip::data_start(&mut r, e)?;
         r.seek(SeekFrom::Start(start))
             .map_err(|err| err.to_string())?;
@@ -858,16 +897,14 @@ impl<'a> Scanner<'a> {
                 if top || !place.members.is_empty() {
                     self.format_finding(place, "a NumPy object array (a pickle)");
                 }
-                match source
-                    .open()
-                    .and_then(|mut r| r.seek(SeekFrom::Start(h.data_offset)).map(|_| r))
-                {
-                    Ok(r) => {
+                let Some(mut r) = self.open(source, place) else {
+                    return;
+                };
+                match r.seek(SeekFrom::Start(h.data_offset)) {
+                    Ok(_) => {
                         self.pickle_stream(r, place, true, None);
                     }
-                    Err(e) => self
-                        .scan
-                        .diagnostic(place.location(), format!("not read: {e}")),
+                    Err(e) => self.unread(place, ReadError::Io(e)),
                 }
             }
             Ok(_) => {}
@@ -879,16 +916,17 @@ impl<'a> Scanner<'a> {
         let result = if header_len > safetensors::MAX_HEADER || 8 + header_len > len {
             safetensors::validate(header_len, len, &[])
         } else {
-            source
-                .open()
-                .and_then(|mut r| {
-                    let mut h = vec![0u8; header_len as usize];
-                    r.seek(SeekFrom::Start(8))?;
-                    r.read_exact(&mut h)?;
-                    Ok(h)
-                })
-                .map_err(|e| e.to_string())
-                .and_then(|h| safetensors::validate(header_len, len, &h))
+            let Some(mut r) = self.open(source, place) else {
+                return;
+            };
+            let mut h = vec![0u8; header_len as usize];
+            if let Err(e) = r
+                .seek(SeekFrom::Start(8))
+                .and_then(|_| r.read_exact(&mut h))
+            {
+                return self.unread(place, ReadError::Io(e));
+            }
+            safetensors::validate(header_len, len, &h)
         };
         if let Err(e) = result {
             self.finding(
@@ -904,18 +942,13 @@ impl<'a> Scanner<'a> {
         // Attributes live in object headers near the start; read at most
         // the first 64 MiB.
         let limit = len.min(64 << 20);
-        let bytes = match source.open().and_then(|r| {
-            let mut v = Vec::new();
-            r.take(limit).read_to_end(&mut v)?;
-            Ok(v)
-        }) {
-            Ok(b) => b,
-            Err(e) => {
-                return self
-                    .scan
-                    .diagnostic(place.location(), format!("not read: {e}"));
-            }
+        let Some(r) = self.open(source, place) else {
+            return;
         };
+        let mut bytes = Vec::new();
+        if let Err(e) = r.take(limit).read_to_end(&mut bytes) {
+            return self.unread(place, ReadError::Io(e));
+        }
         let found = match keras::find_config_in_hdf5(&bytes) {
             Ok(found) => found,
             Err(e) => return self.finding(checks::MODEL_INCOMPLETE, place, e, None),
@@ -977,13 +1010,8 @@ impl<'a> Scanner<'a> {
         expected_model: bool,
         top: bool,
     ) -> bool {
-        let reader = match source.open() {
-            Ok(r) => r,
-            Err(e) => {
-                self.scan
-                    .diagnostic(place.location(), format!("not read: {e}"));
-                return false;
-            }
+        let Some(reader) = self.open(source, place) else {
+            return false;
         };
         let decoded = match compress::decoder(codec, Box::new(reader), self.config.max_in_memory) {
             Ok(d) => d,
@@ -1020,9 +1048,8 @@ impl<'a> Scanner<'a> {
     /// A tar archive is a model when it is PyTorch's legacy tar checkpoint
     /// (members `pickle`, `storages`, `tensors`); those are scanned as pickles.
     fn tar(&mut self, source: &Source, len: u64, place: &Place, top: bool) -> bool {
-        let mut r = match source.open() {
-            Ok(r) => r,
-            Err(_) => return false,
+        let Some(mut r) = self.open(source, place) else {
+            return false;
         };
         let members = match tar::members(&mut r, len, self.config.max_members) {
             Ok(m) => m,
@@ -1054,12 +1081,12 @@ impl<'a> Scanner<'a> {
             )
         }) {
             let member_place = place.child(&m.name);
-            match source
-                .open()
-                .and_then(|mut r| r.seek(SeekFrom::Start(m.offset)).map(|_| r))
-            {
+            let Some(mut r) = self.open(source, place) else {
+                return true;
+            };
+            match r.seek(SeekFrom::Start(m.offset)) {
                 // `storages` and `tensors` hold raw bytes after their pickles.
-                Ok(r) => {
+                Ok(_) => {
                     self.pickle_stream(
                         r.take(m.size),
                         &member_place,
@@ -1067,9 +1094,7 @@ impl<'a> Scanner<'a> {
                         None,
                     );
                 }
-                Err(e) => self
-                    .scan
-                    .diagnostic(member_place.location(), format!("not read: {e}")),
+                Err(e) => self.unread(place, ReadError::Io(e)),
             }
         }
         true
@@ -1160,12 +1185,12 @@ impl<'a> Scanner<'a> {
             self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
             return None;
         }
+        let mut r = self.open(source, place)?;
         let mut v = Vec::new();
-        match source.open().and_then(|mut r| r.read_to_end(&mut v)) {
+        match r.read_to_end(&mut v) {
             Ok(_) => Some(v),
             Err(e) => {
-                self.scan
-                    .diagnostic(place.location(), format!("not read: {e}"));
+                self.unread(place, ReadError::Io(e));
                 None
             }
         }
@@ -1235,6 +1260,142 @@ mod tests {
         Scanner::new(&mut scan, &config).scan_file(path, "outer.zip");
         std::fs::remove_dir_all(&dir).unwrap();
         scan
+    }
+
+    /// A fresh folder for one test.
+    fn folder(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("aicomply-code-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Run `f` on a thread of its own; `None` if it had not returned in 20 s
+    /// (a FIFO that was opened blocks for ever).
+    fn within_20s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(20)).ok()
+    }
+
+    /// Every model check is incomplete, for a reason naming `what`.
+    fn assert_model_checks_incomplete(scan: &Scan, what: &str) {
+        for check in checks::MODEL_CHECKS {
+            let reason = scan.incomplete_checks().get(*check);
+            assert!(
+                reason.is_some_and(|r| r.contains(what)),
+                "{check}: {reason:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fifo_swapped_in_after_the_walk_is_refused_not_opened() {
+        let dir = folder("fifo");
+        let fifo = dir.join("weights");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        // A file of the walk, named like no model: models are recognised by
+        // content, so it mattered.
+        let path = fifo.clone();
+        let scan = within_20s(move || {
+            let mut scan = Scan::new(checks::catalogue());
+            let config = Config::default();
+            let found = Scanner::new(&mut scan, &config).scan_file(path, "weights");
+            (found, scan)
+        });
+        let (found, scan) = scan.expect("scan_file returned instead of blocking on the FIFO");
+        assert!(!found);
+        let skipped: Vec<_> = scan
+            .skipped_paths()
+            .iter()
+            .map(|s| (s.location.path.as_str(), s.reason))
+            .collect();
+        assert_eq!(
+            skipped,
+            vec![("weights", aicomply_sdk::SkipReason::SpecialFile)]
+        );
+        assert_model_checks_incomplete(&scan, "weights not examined");
+        // Opened again later (a large file is read more than once), the
+        // same path is refused the same way.
+        let opened = within_20s(move || Source::File(fifo).open().err().map(|e| e.skip_reason()));
+        assert_eq!(
+            opened.expect("Source::open returned instead of blocking"),
+            Some(aicomply_sdk::SkipReason::SpecialFile)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_listed_whatever_its_name() {
+        // Gone since the walk listed it (as unreadable as one without
+        // permission, which root, running these tests, reads anyway).
+        let dir = folder("gone");
+        let mut scan = Scan::new(checks::catalogue());
+        let config = Config::default();
+        let found = Scanner::new(&mut scan, &config).scan_file(dir.join("notes.txt"), "notes.txt");
+        assert!(!found);
+        assert_eq!(scan.skipped_paths().len(), 1);
+        let s = &scan.skipped_paths()[0];
+        assert_eq!(
+            (s.location.path.as_str(), s.reason),
+            ("notes.txt", aicomply_sdk::SkipReason::Unreadable)
+        );
+        assert!(s.detail.contains("cannot be read"), "{}", s.detail);
+        assert_model_checks_incomplete(&scan, "notes.txt not examined");
+        assert!(scan.diagnostics().is_empty(), "{:?}", scan.diagnostics());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_deeply_nested_pickle_file_is_scanned_on_a_small_stack() {
+        // A million nested lists, through the whole scanner (the VM, the
+        // judge, the outcome dropped), on a quarter of the wasm stack.
+        let dir = folder("deep");
+        let mut deep = b"\x80\x02".to_vec();
+        deep.extend(std::iter::repeat_n(b']', 1_000_000));
+        deep.extend(std::iter::repeat_n(b'a', 999_999));
+        deep.push(b'.');
+        let path = dir.join("deep.pkl");
+        std::fs::write(&path, deep).unwrap();
+        let ids = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || {
+                let mut scan = Scan::new(checks::catalogue());
+                let config = Config::default();
+                assert!(Scanner::new(&mut scan, &config).scan_file(path, "deep.pkl"));
+                let ids: Vec<String> = scan.findings().iter().map(|f| f.check_id.clone()).collect();
+                ids
+            })
+            .unwrap()
+            .join()
+            .expect("the scan did not panic");
+        assert_eq!(ids, vec![checks::PICKLE_FORMAT.to_string()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_model_scanned_in_part_leaves_the_model_checks_incomplete() {
+        let pickle = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R.";
+        let inner = stored_zip(&[("evil.pkl", pickle)]);
+        let outer = stored_zip(&[("inner.zip", &inner)]);
+        // Too small for the nested archive: CODE-MODEL-INCOMPLETE, and no
+        // model check may pass on what it did not see.
+        let scan = scan_with(&outer, inner.len() as u64 - 1);
+        let ids: Vec<&str> = scan
+            .findings()
+            .iter()
+            .map(|f| f.check_id.as_str())
+            .collect();
+        assert_eq!(ids, vec![checks::MODEL_INCOMPLETE]);
+        assert_model_checks_incomplete(&scan, "outer.zip!inner.zip was scanned only in part");
+        // Read whole, it is evaluated and nothing is incomplete.
+        let scan = scan_with(&outer, inner.len() as u64);
+        assert!(
+            scan.incomplete_checks().is_empty(),
+            "{:?}",
+            scan.incomplete_checks()
+        );
     }
 
     #[test]

@@ -27,12 +27,11 @@ pub fn is_compose(name: &str) -> bool {
 pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
     let docs = match yaml::parse(text) {
         Ok(d) => d,
-        Err(e @ yaml::Error::Limit(_)) => {
-            scan.diagnostic(Location::target(path), e.to_string());
-            return false;
-        }
         Err(e) => {
-            scan.diagnostic(Location::target(path), format!("not valid YAML: {e}"));
+            if let yaml::Error::Syntax(why) = &e {
+                scan.diagnostic(Location::target(path), format!("not valid YAML: {why}"));
+            }
+            crate::not_understood(scan, path, checks::COMPOSE_CHECKS, &e);
             return false;
         }
     };
@@ -167,5 +166,36 @@ mod tests {
                 && is_compose("compose.yaml")
                 && !is_compose("deploy.yaml")
         );
+    }
+
+    #[test]
+    fn files_not_understood_leave_the_compose_checks_incomplete() {
+        let incomplete = |scan: &Scan, why: &str| {
+            checks::COMPOSE_CHECKS.iter().all(|c| {
+                scan.incomplete_checks()
+                    .get(*c)
+                    .is_some_and(|r| r.contains(why))
+            })
+        };
+        let mut scan = Scan::new(checks::catalogue());
+        assert!(!check("compose.yaml", "services: [a\n", &mut scan));
+        assert!(scan.diagnostics()[0].message.contains("not valid YAML"));
+        assert!(incomplete(&scan, "compose.yaml could not be parsed"));
+        // Each alias level nine copies of the one before: 9^9 nodes.
+        let mut bomb = String::from("x-a: &a [l, l, l, l, l, l, l, l, l]\n");
+        for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            bomb.push_str(&format!("x-{name}: &{name} [{refs}]\n"));
+        }
+        bomb.push_str("services:\n  db:\n    privileged: true\n");
+        let mut scan = Scan::new(checks::catalogue());
+        assert!(!check("docker-compose.yml", &bomb, &mut scan));
+        let s = &scan.skipped_paths()[0];
+        assert_eq!(
+            (s.location.path.as_str(), s.reason),
+            ("docker-compose.yml", aicomply_sdk::SkipReason::ParseLimit)
+        );
+        assert!(incomplete(&scan, "docker-compose.yml not examined"));
+        assert!(scan.diagnostics().is_empty() && scan.findings().is_empty());
     }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use aicomply_sdk::{Location, Scan, Severity};
 use serde_json::{Map, Value};
 
-use crate::checks;
+use crate::{checks, yaml};
 
 /// Where a setting came from.
 #[derive(Debug, Clone)]
@@ -49,16 +49,23 @@ impl Settings {
     }
 }
 
-/// Read a daemon.json into `settings`. False (after a diagnostic) when it
-/// is not a JSON object.
+/// Read a daemon.json into `settings`. False when it is not a JSON object,
+/// after a diagnostic (or, past the JSON reader's nesting limit, listing it
+/// as not examined): the daemon checks are then incomplete, since what
+/// dockerd runs with is not known.
 pub fn read_json(path: &str, text: &str, settings: &mut Settings, scan: &mut Scan) -> bool {
     let config: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            scan.diagnostic(
-                Location::target(path).line(e.line() as u32),
-                format!("not valid JSON: {e}"),
-            );
+            let line = e.line() as u32;
+            let e = yaml::Error::from(e);
+            if let yaml::Error::Syntax(why) = &e {
+                scan.diagnostic(
+                    Location::target(path).line(line),
+                    format!("not valid JSON: {why}"),
+                );
+            }
+            crate::not_understood(scan, path, checks::DAEMON_CHECKS, &e);
             return false;
         }
     };
@@ -67,6 +74,8 @@ pub fn read_json(path: &str, text: &str, settings: &mut Settings, scan: &mut Sca
             Location::target(path),
             "not a JSON object; dockerd would refuse it",
         );
+        let e = yaml::Error::Syntax("not a JSON object".into());
+        crate::not_understood(scan, path, checks::DAEMON_CHECKS, &e);
         return false;
     };
     let lines = string_lines(text);
@@ -346,6 +355,31 @@ mod tests {
             &mut scan
         ));
         assert_eq!(scan.diagnostics().len(), 1);
+        // Whatever else is read, what dockerd runs with is not known.
+        for check in checks::DAEMON_CHECKS {
+            let reason = scan.incomplete_checks().get(*check);
+            assert!(
+                reason.is_some_and(|r| r.contains("daemon.json could not be parsed")),
+                "{check}: {reason:?}"
+            );
+        }
+        // Nested past the JSON reader's limit, it is not examined.
+        let mut scan = Scan::new(checks::catalogue());
+        let deep = format!("{{\"x\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(!read_json(
+            "daemon.json",
+            &deep,
+            &mut Settings::default(),
+            &mut scan
+        ));
+        let skipped = &scan.skipped_paths()[0];
+        assert_eq!(skipped.reason, aicomply_sdk::SkipReason::ParseLimit);
+        assert!(
+            skipped.detail.contains("nested deeper than 128"),
+            "{}",
+            skipped.detail
+        );
+        assert!(scan.incomplete_checks().contains_key(checks::DAEMON_ICC));
     }
 
     #[test]

@@ -33,9 +33,10 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
     }
     let docs = match yaml::parse(text) {
         Ok(d) => d,
-        // Whatever the file is, it was not examined: say why.
+        // Whatever the file is, it was not examined: it could have been a
+        // manifest.
         Err(e @ yaml::Error::Limit(_)) => {
-            scan.diagnostic(Location::target(path), e.to_string());
+            crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
             return 0;
         }
         Err(e) => {
@@ -47,6 +48,7 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
                     "not valid YAML"
                 };
                 scan.diagnostic(Location::target(path), format!("{why}: {e}"));
+                crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
             }
             return 0;
         }
@@ -59,20 +61,23 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
 }
 
 /// A JSON file is a manifest when its top-level object has `apiVersion`
-/// and `kind`; most JSON files are not (package.json, tsconfig.json,
-/// notebooks) and get neither a finding nor a diagnostic.
+/// and `kind` (however escaped: the tree holds the decoded names); most
+/// JSON files are not (package.json, tsconfig.json, notebooks) and get
+/// neither a finding nor a diagnostic.
 fn check_json(path: &str, text: &str, scan: &mut Scan) -> usize {
-    // Cheap first: nothing without both keys is parsed.
-    if !(text.contains("\"apiVersion\"") && text.contains("\"kind\"")) {
-        return 0;
-    }
     match json::parse(text) {
         Ok(Some(doc)) => check_object(path, &doc, scan),
         Ok(None) => 0,
-        Err(e) => {
-            scan.diagnostic(Location::target(path), format!("not valid JSON: {e}"));
+        // What cannot be read is worth saying only for a file that would
+        // have been a manifest (JSON with comments is common and is none).
+        Err(e) if text.contains("\"apiVersion\"") && text.contains("\"kind\"") => {
+            if let yaml::Error::Syntax(why) = &e {
+                scan.diagnostic(Location::target(path), format!("not valid JSON: {why}"));
+            }
+            crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
             0
         }
+        Err(_) => 0,
     }
 }
 
@@ -445,6 +450,31 @@ spec:
             "{:?}",
             scan.diagnostics()
         );
+        // Not understood, the file leaves every Kubernetes check incomplete.
+        assert_k8s_incomplete(&scan, "chart/templates/d.yaml could not be parsed");
+        // YAML that is no manifest is nobody's business, valid or not.
+        let (n, scan) = scan_file("notes.yaml", "a: [1, 2\nb: c");
+        assert_eq!(n, 0);
+        assert!(scan.diagnostics().is_empty() && scan.incomplete_checks().is_empty());
+    }
+
+    /// Every Kubernetes check is incomplete, for a reason that says `why`.
+    fn assert_k8s_incomplete(scan: &Scan, why: &str) {
+        for check in checks::K8S_CHECKS {
+            let reason = scan.incomplete_checks().get(*check);
+            assert!(
+                reason.is_some_and(|r| r.contains(why)),
+                "{check}: {reason:?}"
+            );
+        }
+    }
+
+    /// (path, reason, detail) of each path not examined.
+    fn skipped(scan: &Scan) -> Vec<(String, aicomply_sdk::SkipReason, String)> {
+        scan.skipped_paths()
+            .iter()
+            .map(|s| (s.location.path.clone(), s.reason, s.detail.clone()))
+            .collect()
     }
 
     fn scan_file(path: &str, text: &str) -> (usize, Scan) {
@@ -542,10 +572,38 @@ spec:
                 "{path}: {:?}",
                 scan.diagnostics()
             );
+            assert!(scan.incomplete_checks().is_empty(), "{path}");
         }
-        // A manifest that is not valid JSON is said so.
+        // A manifest that is not valid JSON is said so, and its checks
+        // cannot pass.
         let (_, scan) = scan_file("bad.json", r#"{"apiVersion": "v1", "kind": "Pod", }"#);
         assert!(scan.diagnostics()[0].message.contains("not valid JSON"));
+        assert_k8s_incomplete(&scan, "bad.json could not be parsed");
+        // One past the JSON reader's nesting limit is not examined.
+        let deep = format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"x\": {}{}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let (_, scan) = scan_file("deep.json", &deep);
+        let s = skipped(&scan);
+        assert_eq!(
+            (s[0].0.as_str(), s[0].1),
+            ("deep.json", aicomply_sdk::SkipReason::ParseLimit)
+        );
+        assert!(s[0].2.contains("nested deeper than 128"), "{s:?}");
+        assert_k8s_incomplete(&scan, "deep.json not examined");
+        assert!(scan.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn escaped_names_are_the_names_the_api_server_reads() {
+        let text = r#"{"\u0061piVersion": "v1", "kin\u0064": "Pod", "metadata": {"name": "p"},
+ "spec": {"hostPID": true, "containers": []}}"#;
+        let (n, scan) = scan_file("p.json", text);
+        assert_eq!(n, 1);
+        assert_eq!(scan.findings()[0].check_id, checks::K8S_HOST_NAMESPACE);
+        assert_eq!(scan.findings()[0].location.as_ref().unwrap().line, Some(2));
     }
 
     #[test]
@@ -559,11 +617,20 @@ spec:
         }
         let (n, scan) = scan_file("values.yaml", &text);
         assert_eq!(n, 0);
-        let d = &scan.diagnostics()[0].message;
-        assert!(
-            d.contains("more than 1000000 nodes after expanding aliases"),
-            "{d}"
+        let s = skipped(&scan);
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(
+            (s[0].0.as_str(), s[0].1),
+            ("values.yaml", aicomply_sdk::SkipReason::ParseLimit)
         );
+        assert!(
+            s[0].2
+                .contains("more than 1000000 nodes after expanding aliases"),
+            "{s:?}"
+        );
+        assert_k8s_incomplete(&scan, "values.yaml not examined");
+        // Listed as not examined, not said again as a diagnostic.
+        assert!(scan.diagnostics().is_empty(), "{:?}", scan.diagnostics());
     }
 
     #[test]
@@ -586,12 +653,8 @@ spec:
                 .stack_size(256 << 10)
                 .spawn(move || {
                     let (n, scan) = scan_file("l.yaml", &text);
-                    let diags: Vec<String> = scan
-                        .diagnostics()
-                        .iter()
-                        .map(|d| d.message.clone())
-                        .collect();
-                    (n, diags)
+                    let limits: Vec<String> = skipped(&scan).into_iter().map(|s| s.2).collect();
+                    (n, limits)
                 })
                 .unwrap()
                 .join()
@@ -601,11 +664,11 @@ spec:
         assert_eq!(run(nested(60)), (1, vec![]));
         // 100 levels (200 collections) are refused; so are 100,000 (by the
         // YAML library's limit on flow collections, 255).
-        let (n, diags) = run(nested(100));
+        let (n, limits) = run(nested(100));
         assert_eq!(n, 0);
-        assert!(diags[0].contains("nested deeper than 128"), "{diags:?}");
-        let (n, diags) = run(nested(100_000));
+        assert!(limits[0].contains("nested deeper than 128"), "{limits:?}");
+        let (n, limits) = run(nested(100_000));
         assert_eq!(n, 0);
-        assert!(diags[0].contains("recursion limit"), "{diags:?}");
+        assert!(limits[0].contains("nested deeper than 255"), "{limits:?}");
     }
 }

@@ -15,7 +15,7 @@ pub mod yaml;
 use std::path::Path;
 
 use aicomply_sdk::fs::{self, WalkOptions};
-use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan};
+use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan, SkipReason};
 
 /// Configuration files larger than this are reported, not read.
 const MAX_CONFIG_BYTES: u64 = 4 << 20;
@@ -97,8 +97,10 @@ fn classify(name: &str) -> Option<Kind> {
     // BuildKit reads for one (`Dockerfile.dockerignore`).
     let dockerfile = ["dockerfile", "containerfile"].iter().any(|base| {
         lower == *base
-            || lower.starts_with(&format!("{base}."))
-            || lower.starts_with(&format!("{base}-"))
+            || ((lower.starts_with(&format!("{base}.")) || lower.starts_with(&format!("{base}-")))
+                && !lower
+                    .rsplit_once('.')
+                    .is_some_and(|(_, ext)| NOT_DOCKERFILE.contains(&ext)))
             || lower.ends_with(&format!(".{base}"))
     });
     let ignore_file = lower.ends_with(".dockerignore") || lower.ends_with(".containerignore");
@@ -117,9 +119,47 @@ fn classify(name: &str) -> Option<Kind> {
     }
 }
 
+/// Extensions that make `Dockerfile.<x>` / `Dockerfile-<x>` something else:
+/// documentation, scripts and data about a Dockerfile (`Dockerfile.md`,
+/// `dockerfile-lint.sh`), not one.
+const NOT_DOCKERFILE: &[&str] = &[
+    "md", "markdown", "txt", "rst", "adoc", "html", "sh", "bash", "ps1", "py", "js", "ts", "json",
+    "yml", "yaml", "toml", "ini", "cfg", "lock", "log", "orig", "bak", "swp", "patch", "diff",
+];
+
+/// Whether a JSON file too large to read could be a Kubernetes manifest:
+/// one that names no `apiVersion` in its first or last 64 KiB (where
+/// `kubectl get -o json` and every generator put it) is not one, and is
+/// passed over like any other file that is not a manifest.
+fn large_json_may_be_manifest(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    const PEEK: u64 = 64 << 10;
+    let Ok((mut file, size)) = fs::open_regular(path) else {
+        return true;
+    };
+    let mut peek = |from: u64| {
+        let mut buf = Vec::new();
+        file.seek(SeekFrom::Start(from))
+            .and_then(|_| (&mut file).take(PEEK).read_to_end(&mut buf))
+            .map(|_| buf)
+    };
+    match (peek(0), peek(size.saturating_sub(PEEK))) {
+        (Ok(head), Ok(tail)) => [head, tail]
+            .iter()
+            .any(|b| b.windows(12).any(|w| w == b"\"apiVersion\"")),
+        _ => true,
+    }
+}
+
 /// JSON files that are never manifests and are often large: read, they
-/// would be reported as too large to examine.
-const LOCKFILES: &[&str] = &["package-lock.json", "npm-shrinkwrap.json"];
+/// would be reported as too large to examine (and leave the Kubernetes
+/// checks incomplete): lockfiles, and the tokenizers beside AI models.
+const LOCKFILES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "tokenizer.json",
+    "vocab.json",
+];
 
 /// The checks that read files of a kind.
 fn checks_of(kind: Kind) -> &'static [&'static str] {
@@ -192,8 +232,19 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
         }
         let text = match fs::read_text(&entry.path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
+            Err(fs::ReadError::TooLarge { .. })
+                if kind == Kind::Yaml
+                    && entry.relative.to_ascii_lowercase().ends_with(".json")
+                    && !large_json_may_be_manifest(&entry.path) =>
+            {
+                continue;
+            }
             Err(e) => {
-                scan.skipped(Location::target(entry.relative.clone()), e.skip_reason(), e.to_string());
+                scan.skipped(
+                    Location::target(entry.relative.clone()),
+                    e.skip_reason(),
+                    e.to_string(),
+                );
                 for check in checks_of(kind) {
                     scan.incomplete(check, format!("{} not examined: {e}", entry.relative));
                 }
@@ -312,6 +363,27 @@ fn runtime_versions(
     }
 }
 
+/// A file of `group`'s kind that was read but not understood: none of the
+/// group's checks can pass on it. Past a parser limit (an alias bomb, deep
+/// nesting) it is also listed as not examined; a syntax error is the
+/// reader's to describe in a diagnostic.
+pub(crate) fn not_understood(scan: &mut Scan, path: &str, group: &[&str], error: &yaml::Error) {
+    let reason = match error {
+        yaml::Error::Limit(limit) => {
+            scan.skipped(
+                Location::target(path),
+                SkipReason::ParseLimit,
+                limit.clone(),
+            );
+            format!("{path} not examined: {limit}")
+        }
+        yaml::Error::Syntax(e) => format!("{path} could not be parsed: {e}"),
+    };
+    for check in group {
+        scan.incomplete(check, reason.clone());
+    }
+}
+
 /// A group of checks is evaluated when at least one file of its kind was
 /// read; otherwise it is not checked, with the reason.
 fn mark(scan: &mut Scan, files_read: usize, group: &[&str], reason: &str) {
@@ -327,6 +399,36 @@ fn mark(scan: &mut Scan, files_read: usize, group: &[&str], reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_json_file_counts_only_if_it_may_be_a_manifest() {
+        let dir = std::env::temp_dir().join(format!("aicomply-large-json-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let filler = format!("[{}0]", "0,".repeat(3 << 20));
+        std::fs::write(dir.join("weights.json"), format!("{{\"data\": {filler}}}")).unwrap();
+        std::fs::write(
+            dir.join("list.json"),
+            format!("{{\"items\": {filler}, \"apiVersion\": \"v1\", \"kind\": \"List\"}}"),
+        )
+        .unwrap();
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(&dir, &WalkOptions::default(), &mut scan);
+        let skipped: Vec<&str> = scan
+            .skipped_paths()
+            .iter()
+            .map(|s| s.location.path.as_str())
+            .collect();
+        assert_eq!(
+            skipped,
+            vec!["list.json"],
+            "the list may be a manifest; the weights are not"
+        );
+        assert!(
+            scan.incomplete_checks()
+                .contains_key(checks::K8S_PRIVILEGED)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn classifies_by_name() {
@@ -347,6 +449,9 @@ mod tests {
             assert_eq!(classify(name), Some(Kind::Dockerfile), "{name}");
         }
         for name in [
+            "Dockerfile.md",
+            "dockerfile-lint.sh",
+            "Dockerfile.orig",
             "Dockerfile.dockerignore",
             "Containerfile.containerignore",
             "mydockerfile",
@@ -358,6 +463,7 @@ mod tests {
         assert_eq!(classify("deploy.JSON"), Some(Kind::Yaml));
         assert_eq!(classify("daemon.json"), Some(Kind::DaemonJson));
         assert_eq!(classify("package-lock.json"), None);
+        assert_eq!(classify("tokenizer.json"), None);
         assert_eq!(classify_path("web/node_modules/x/package.json"), None);
         assert_eq!(classify_path("deploy/k8s/api.json"), Some(Kind::Yaml));
     }
@@ -416,6 +522,73 @@ mod tests {
         );
         assert!(scan.diagnostics().is_empty(), "{:?}", scan.diagnostics());
         assert!(scan.is_evaluated(checks::K8S_PRIVILEGED));
+    }
+
+    /// Files that cost a parser too much are listed and leave their
+    /// checks incomplete; the other files are judged as ever.
+    #[test]
+    fn parser_bombs_cost_only_their_own_file() {
+        let dir =
+            std::env::temp_dir().join(format!("aicomply-container-bombs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("k8s")).unwrap();
+        let mut bomb = String::from("a: &a [l, l, l, l, l, l, l, l, l]\n");
+        for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        std::fs::write(dir.join("k8s/bomb.yaml"), &bomb).unwrap();
+        std::fs::write(
+            dir.join("k8s/deep.yaml"),
+            "[".repeat(100_000) + &"]".repeat(100_000),
+        )
+        .unwrap();
+        std::fs::write(dir.join("compose.yaml"), format!("{bomb}services: {{}}\n")).unwrap();
+        std::fs::write(
+            dir.join("k8s/pod.yaml"),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n",
+        )
+        .unwrap();
+        let mut scan = Scan::new(checks::catalogue());
+        // On a quarter of the wasm stack, the whole tree.
+        let scan = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn({
+                let dir = dir.clone();
+                move || {
+                    scan_tree(&dir, &WalkOptions::default(), &mut scan);
+                    scan
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut skipped: Vec<(&str, aicomply_sdk::SkipReason)> = scan
+            .skipped_paths()
+            .iter()
+            .map(|s| (s.location.path.as_str(), s.reason))
+            .collect();
+        skipped.sort();
+        use aicomply_sdk::SkipReason::ParseLimit;
+        assert_eq!(
+            skipped,
+            vec![
+                ("compose.yaml", ParseLimit),
+                ("k8s/bomb.yaml", ParseLimit),
+                ("k8s/deep.yaml", ParseLimit)
+            ]
+        );
+        let privileged: Vec<_> = scan
+            .findings()
+            .iter()
+            .filter(|f| f.check_id == checks::K8S_PRIVILEGED)
+            .map(|f| f.location.as_ref().unwrap().path.as_str())
+            .collect();
+        assert_eq!(privileged, vec!["k8s/pod.yaml"]);
+        for check in checks::K8S_CHECKS.iter().chain(checks::COMPOSE_CHECKS) {
+            assert!(scan.incomplete_checks().contains_key(*check), "{check}");
+        }
+        assert!(!scan.incomplete_checks().contains_key(checks::ROOT_USER));
     }
 
     /// Runtime versions come from rpm's database on RPM-family hosts; the

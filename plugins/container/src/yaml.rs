@@ -15,10 +15,11 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Nodes held per file, copies made by aliases (and of anchored nodes,
-/// kept for their aliases) included. Real YAML spends at least four bytes
+/// kept for their aliases) included. Block YAML spends at least four bytes
 /// a node (`k: v` and a line end), so the largest file read (4 MiB) stays
-/// within it unless aliases multiply it; it caps what a file can cost at
-/// some 100 MB however it nests its aliases ("billion laughs").
+/// within it unless aliases multiply it (only a flow sequence of one-digit
+/// items, two bytes each, could reach it unaided); it caps what a file can
+/// cost at some 100 MB however it nests its aliases ("billion laughs").
 const MAX_NODES: usize = 1_000_000;
 /// Bytes of scalar text held per file, alias copies included: a few
 /// hundred aliases of one long string are few nodes but much memory.
@@ -36,6 +37,21 @@ pub enum Error {
     Syntax(String),
     /// A limit on what a file may cost was reached; it says which.
     Limit(String),
+}
+
+impl From<serde_json::Error> for Error {
+    /// JSON (manifests, daemon.json) is read by serde_json, whose nesting
+    /// limit is a limit like the ones here.
+    fn from(e: serde_json::Error) -> Self {
+        let text = e.to_string();
+        if text.starts_with("recursion limit exceeded") {
+            Error::Limit(format!(
+                "JSON nested deeper than 128 levels ({text}); not read"
+            ))
+        } else {
+            Error::Syntax(text)
+        }
+    }
 }
 
 impl std::fmt::Display for Error {
@@ -326,20 +342,15 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
         return entries;
     }
     let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge(k));
-    // Scalar keys looked up by hash: merged maps can bring many keys, and
-    // comparing each with every key so far took quadratic time. Other keys
-    // (collections as keys, which manifests never use) are compared one by one.
+    // Keys looked up by hash: merged maps can bring many keys, and
+    // comparing each with every key so far took quadratic time. Keys that
+    // are collections are never looked up ([`Node::get`] matches scalars),
+    // so they are kept without comparing them: a mapping of 40,000 such keys
+    // and one merge took a minute that way.
     let mut scalar_keys: HashSet<(String, bool)> = HashSet::new();
-    let mut other_keys: Vec<Value> = Vec::new();
     let mut seen = |k: &Node| match &k.value {
         Value::Scalar(s, plain) => !scalar_keys.insert((s.clone(), *plain)),
-        other => {
-            let dup = other_keys.contains(other);
-            if !dup {
-                other_keys.push(other.clone());
-            }
-            dup
-        }
+        Value::Seq(_) | Value::Map(_) => false,
     };
     for (k, _) in &own {
         seen(k);
@@ -376,9 +387,17 @@ pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     loop {
-        let (ev, mark) = parser
-            .next_token()
-            .map_err(|e| Error::Syntax(e.to_string()))?;
+        let (ev, mark) = parser.next_token().map_err(|e| {
+            // The library's own bound on flow collections: it looks ahead
+            // for keys, so it can meet it before this builder meets its own.
+            if e.info() == "recursion limit exceeded" {
+                Error::Limit(format!(
+                    "flow collections nested deeper than 255 levels ({e}); not read"
+                ))
+            } else {
+                Error::Syntax(e.to_string())
+            }
+        })?;
         if ev == Event::StreamEnd {
             break;
         }
@@ -453,6 +472,36 @@ mod tests {
         // As deep as allowed is read.
         let ok = "- ".repeat(127) + "x\n";
         assert_eq!(parse_on_small_stack(ok), Ok(1));
+        // Past the library's own bound on flow collections, which it meets
+        // first while looking ahead: a limit too, not a syntax error.
+        match parse(&("[".repeat(100_000) + &"]".repeat(100_000))) {
+            Err(Error::Limit(e)) => assert!(e.contains("nested deeper than 255"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn collections_as_keys_take_linear_time() {
+        // 40,000 keys that are sequences, and a merge: comparing each with
+        // every one before took a minute (4 MiB of them, hours).
+        let keys: Vec<String> = (0..40_000).map(|i| format!("[{i}]: 0")).collect();
+        let text = format!("m: {{{}, <<: {{k: 1}}}}\n", keys.join(", "));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(parse(&text).map(|d| {
+                d[0].get("m").map(|m| match &m.value {
+                    Value::Map(e) => (e.len(), m.get("k").and_then(Node::as_i64)),
+                    _ => (0, None),
+                })
+            }))
+        });
+        let merged = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("parsed within 20 s");
+        assert_eq!(
+            merged.map_err(|e| e.to_string()),
+            Ok(Some((40_001, Some(1))))
+        );
     }
 
     #[test]

@@ -150,7 +150,11 @@ impl Root {
                 names
             }
             Err(e) => {
-                self.gap(dir, aicomply_sdk::SkipReason::Unreadable, format!("folder not listed: {e}"));
+                self.gap(
+                    dir,
+                    aicomply_sdk::SkipReason::Unreadable,
+                    format!("folder not listed: {e}"),
+                );
                 Vec::new()
             }
         }
@@ -221,7 +225,14 @@ fn check_sections(root: &Root, scan: &mut Scan) {
     }
     // The package database is evidence for every check about software.
     root.reading_for(&[
-        UNNEEDED_SERVICE, DEV_TOOLS, AUTO_UPDATES, FW_MISSING, AUDIT, AGENT, BACKUP, LOGGING,
+        UNNEEDED_SERVICE,
+        DEV_TOOLS,
+        AUTO_UPDATES,
+        FW_MISSING,
+        AUDIT,
+        AGENT,
+        BACKUP,
+        LOGGING,
     ]);
     let packages = packages::load(root).map_err(|(reason, unreadable)| {
         if let Some((path, message)) = unreadable {

@@ -60,11 +60,15 @@ pub fn load(root: &crate::Root) -> Result<Packages, (String, Option<(String, Str
                 installed,
             }),
             Err(e) => {
-                root.gap(&path, aicomply_sdk::SkipReason::Unreadable, format!("the RPM package database could not be read: {e}"));
+                root.gap(
+                    &path,
+                    aicomply_sdk::SkipReason::Unreadable,
+                    format!("the RPM package database could not be read: {e}"),
+                );
                 Err((
-                format!("the RPM package database {rel} could not be read: {e}"),
-                Some((path, format!("cannot read the RPM package database: {e}"))),
-            ))
+                    format!("the RPM package database {rel} could not be read: {e}"),
+                    Some((path, format!("cannot read the RPM package database: {e}"))),
+                ))
             }
         };
     }

@@ -244,6 +244,35 @@ mod tests {
         assert!(glob("1?-*.conf", "10-x.conf"));
     }
 
+    /// Each file includes the next, without end: a recursion per level,
+    /// stopped where sshd stops.
+    #[test]
+    fn include_chains_stop_at_sshds_depth_on_a_small_stack() {
+        struct Chain;
+        impl Files for Chain {
+            fn read(&self, path: &str) -> Option<String> {
+                let n: u32 = path.rsplit('/').next()?.parse().unwrap_or(0);
+                Some(format!("Include /etc/ssh/{}\nX{n} yes\n", n + 1))
+            }
+            fn list(&self, _dir: &str) -> Vec<String> {
+                Vec::new()
+            }
+        }
+        let cfg = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(|| parse(&Chain, "/etc/ssh/sshd_config").unwrap())
+            .unwrap()
+            .join()
+            .expect("parsing did not panic");
+        assert_eq!(cfg.files.len(), MAX_DEPTH as usize + 1);
+        assert!(cfg.global.contains_key("x16") && !cfg.global.contains_key("x17"));
+        assert!(
+            cfg.problems.iter().any(|p| p.contains("nested too deep")),
+            "{:?}",
+            cfg.problems
+        );
+    }
+
     /// Ten files that each include all ten: depth 16 is 10^16 reads.
     #[test]
     fn includes_that_fan_out_are_bounded() {

@@ -1664,6 +1664,39 @@ mod tests {
     }
 
     #[test]
+    fn payloads_nested_past_the_depth_limit_stay_within_a_small_stack() {
+        // pickle.loads(b"pickle.loads(b\"...\")"), twelve levels around
+        // os.system: each level a recursion of the scanner, which stops
+        // following at eight.
+        let nest = |levels: usize| {
+            let mut payload = b"\x80\x02cos\nsystem\n)R.".to_vec();
+            for _ in 0..levels {
+                let mut outer = b"\x80\x02cpickle\nloads\nB".to_vec();
+                outer.extend((payload.len() as u32).to_le_bytes());
+                outer.extend(&payload);
+                outer.extend(b"\x85R.");
+                payload = outer;
+            }
+            payload
+        };
+        let o = run_on_small_stack(nest(12));
+        assert_eq!(o.stop, Stop::Complete { trailing: 0 });
+        assert!(
+            o.events.iter().any(|e| matches!(&e.kind,
+                EventKind::PayloadNotScanned { detail } if detail.contains("deeper than 8"))),
+            "{:?}",
+            o.events
+        );
+        // At the limit, the innermost call is found.
+        let o = run_on_small_stack(nest(8));
+        assert!(
+            calls(&o).contains(&"REDUCE os.system".to_string()),
+            "{:?}",
+            o.events
+        );
+    }
+
+    #[test]
     fn a_payload_loaded_again_and_again_is_scanned_once() {
         // Each level stores the next as a constant and calls pickle.loads
         // on it ten times: rescanning every call is 10^8 scans.

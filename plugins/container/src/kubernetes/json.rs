@@ -4,17 +4,17 @@
 //!
 //! serde_json decides whether the text is JSON (and refuses nesting deeper
 //! than 128 levels); a second pass over the now known-valid text records
-//! the line where each value starts, which serde_json does not keep. Both
-//! passes are iterative.
+//! the line where each value starts, which serde_json does not keep. That
+//! pass is iterative; serde_json recurses, but no deeper than its limit.
 
-use crate::yaml::{Node, Value};
+use crate::yaml::{Error, Node, Value};
 
 /// The document, when `text` is a JSON object; `Ok(None)` for other JSON
-/// values; `Err` when it is not JSON.
-pub fn parse(text: &str) -> Result<Option<Node>, String> {
+/// values; `Err` when it is not JSON, or nests past serde_json's limit.
+pub fn parse(text: &str) -> Result<Option<Node>, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if !value.is_object() {
+    // (serde_json's tree is dropped before the one with lines is built.)
+    if !serde_json::from_str::<serde_json::Value>(text)?.is_object() {
         return Ok(None);
     }
     Ok(Some(tree(text)))
@@ -137,7 +137,12 @@ mod tests {
         let doc = parse("{\"p\": \"true\"}").unwrap().unwrap();
         assert_eq!(doc.get("p").unwrap().as_bool(), None);
         assert_eq!(parse("[1, 2]"), Ok(None));
-        assert!(parse("{\"a\": }").is_err());
+        assert!(matches!(parse("{\"a\": }"), Err(Error::Syntax(_))));
+        // Escaped names are the same names to the API server.
+        let doc = parse("{\"\\u0061piVersion\": \"v1\", \"kind\": \"Pod\"}")
+            .unwrap()
+            .unwrap();
+        assert_eq!(doc.get("apiVersion").and_then(Node::as_str), Some("v1"));
     }
 
     #[test]
@@ -150,6 +155,9 @@ mod tests {
             .join()
             .unwrap()
             .unwrap_err();
-        assert!(err.contains("recursion limit"), "{err}");
+        match err {
+            Error::Limit(e) => assert!(e.contains("nested deeper than 128"), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -29,7 +29,10 @@ impl Plugin for BlocksOnFifo {
                 "none",
                 &[],
             )],
-            capabilities: vec![aicomply_sdk::Capability::fs_read("target", "opens /target/pipe")],
+            capabilities: vec![aicomply_sdk::Capability::fs_read(
+                "target",
+                "opens /target/pipe",
+            )],
         }
     }
 

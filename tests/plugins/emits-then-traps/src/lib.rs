@@ -18,8 +18,22 @@ impl Plugin for EmitsThenTraps {
             domain: "code".into(),
             description: "Test plugin: findings, then a trap.".into(),
             checks: vec![
-                Check::new("HALF-1", "CODE-1", Severity::Medium, "found before the trap", "none", &[]),
-                Check::new("HALF-2", "CODE-2", Severity::Medium, "never reached", "none", &[]),
+                Check::new(
+                    "HALF-1",
+                    "CODE-1",
+                    Severity::Medium,
+                    "found before the trap",
+                    "none",
+                    &[],
+                ),
+                Check::new(
+                    "HALF-2",
+                    "CODE-2",
+                    Severity::Medium,
+                    "never reached",
+                    "none",
+                    &[],
+                ),
             ],
             capabilities: vec![],
         }

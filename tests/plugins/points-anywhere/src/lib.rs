@@ -32,17 +32,28 @@ impl Plugin for PointsAnywhere {
             version: "0.0.0".into(),
             domain: "code".into(),
             description: "Test plugin: findings at paths the host must not read for it.".into(),
-            checks: vec![Check::new("POINT-1", "CODE-1", Severity::High, "a finding", "none", &[])],
-            capabilities: vec![aicomply_sdk::Capability::fs_read("target", "reads nothing, in fact")],
+            checks: vec![Check::new(
+                "POINT-1",
+                "CODE-1",
+                Severity::High,
+                "a finding",
+                "none",
+                &[],
+            )],
+            capabilities: vec![aicomply_sdk::Capability::fs_read(
+                "target",
+                "reads nothing, in fact",
+            )],
         }
     }
 
     fn run(_ctx: &Context, scan: &mut Scan) -> Result<(), String> {
         for (root, path) in PLACES {
-            scan.finding("POINT-1", format!("at {root}:{path}")).at(Location {
-                root: root.to_string(),
-                ..Location::target(*path).line(2)
-            });
+            scan.finding("POINT-1", format!("at {root}:{path}"))
+                .at(Location {
+                    root: root.to_string(),
+                    ..Location::target(*path).line(2)
+                });
         }
         Ok(())
     }
