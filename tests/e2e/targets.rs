@@ -198,24 +198,34 @@ const BOUND: Duration = Duration::from_secs(240);
 #[test]
 fn fifos_at_every_path_a_plugin_reads_never_hang_the_run() {
     let t = Tree::example();
-    let fifos = [
-        "etc/os-release",
-        "etc/ssh/sshd_config",
-        "etc/sysctl.d/99-tuning.conf",
-        "etc/docker/daemon.json",
-        "etc/ufw/user.rules",
-        "etc/audit/rules.d/audit.rules",
-        "etc/systemd/journald.conf",
-        "var/lib/dpkg/status",
-        "Dockerfile",
-        "docker-compose.yml",
-        "deploy/k8s/inference.yaml",
-        ".github/workflows/release.yml",
-        "models/reranker.bin",
-    ];
-    for f in fifos {
+    // Every file of the example target becomes a FIFO, but for one of each
+    // kind, kept to show the rest of the tree is still judged.
+    let kept = ["worker.Dockerfile", "deploy/k8s/embedder.yaml", "models/intent-classifier.pkl"];
+    let mut fifos = Vec::new();
+    let mut stack = vec![t.target()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(t.target()).unwrap().to_str().unwrap().to_string();
+            if !kept.contains(&rel.as_str()) {
+                fifos.push(rel);
+            }
+        }
+    }
+    fifos.sort();
+    assert!(fifos.len() > 25, "{fifos:?}");
+    for f in &fifos {
         t.fifo(f);
     }
+    // Where the host plugin looks for what is absent here.
+    for f in ["usr/lib/os-release", "etc/nftables.conf", "etc/apt/apt.conf.d/50unattended-upgrades"] {
+        t.fifo(f);
+    }
+    let fifos: Vec<&str> = fifos.iter().map(String::as_str).collect();
     // An RPM database and its write-ahead log as FIFOs, beside dpkg's.
     t.fifo("var/lib/rpm/rpmdb.sqlite");
     let r = t.run(&[], BOUND);
