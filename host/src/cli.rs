@@ -581,7 +581,7 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
                 report.summary.plugins_error
             ),
             EXIT_INCOMPLETE => format!(
-                "{} check(s) saw only part of their inputs (see \"Not examined\"), so {} control(s) could not pass",
+                "{} check(s) saw only part of their inputs (see \"Incomplete\"), so {} control(s) could not pass",
                 report.summary.checks_incomplete,
                 report
                     .controls

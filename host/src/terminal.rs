@@ -127,6 +127,33 @@ pub fn summary(report: &Report, style: Style) -> String {
             sanitize(c.reason.as_deref().unwrap_or(""))
         ));
     }
+    // Checks that saw only part of their inputs, failed or not: the
+    // reason names the first file that was missing.
+    let partial: Vec<_> = report
+        .plugins
+        .iter()
+        .flat_map(|p| p.checks.iter().map(move |c| (p, c)))
+        .filter_map(|(p, c)| c.incomplete.as_ref().map(|why| (p, c, why)))
+        .collect();
+    if !partial.is_empty() {
+        out.push_str(&format!(
+            "{} {} check(s) saw only part of their inputs\n",
+            style.bold("Incomplete:"),
+            partial.len()
+        ));
+        for (p, c, why) in partial.iter().take(5) {
+            out.push_str(&format!(
+                "  {}/{} ({}): {}\n",
+                sanitize(&p.id),
+                sanitize(&c.id),
+                c.status.as_str().replace('_', " "),
+                sanitize(why)
+            ));
+        }
+        if partial.len() > 5 {
+            out.push_str("  … the rest are listed in the report\n");
+        }
+    }
     out.push_str(&not_examined(report, style));
     let dropped = s.findings_dropped;
     if dropped > 0 {

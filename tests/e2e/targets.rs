@@ -200,7 +200,11 @@ fn fifos_at_every_path_a_plugin_reads_never_hang_the_run() {
     let t = Tree::example();
     // Every file of the example target becomes a FIFO, but for one of each
     // kind, kept to show the rest of the tree is still judged.
-    let kept = ["worker.Dockerfile", "deploy/k8s/embedder.yaml", "models/intent-classifier.pkl"];
+    let kept = [
+        "worker.Dockerfile",
+        "deploy/k8s/embedder.yaml",
+        "models/intent-classifier.pkl",
+    ];
     let mut fifos = Vec::new();
     let mut stack = vec![t.target()];
     while let Some(dir) = stack.pop() {
@@ -210,7 +214,12 @@ fn fifos_at_every_path_a_plugin_reads_never_hang_the_run() {
                 stack.push(p);
                 continue;
             }
-            let rel = p.strip_prefix(t.target()).unwrap().to_str().unwrap().to_string();
+            let rel = p
+                .strip_prefix(t.target())
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
             if !kept.contains(&rel.as_str()) {
                 fifos.push(rel);
             }
@@ -222,7 +231,11 @@ fn fifos_at_every_path_a_plugin_reads_never_hang_the_run() {
         t.fifo(f);
     }
     // Where the host plugin looks for what is absent here.
-    for f in ["usr/lib/os-release", "etc/nftables.conf", "etc/apt/apt.conf.d/50unattended-upgrades"] {
+    for f in [
+        "usr/lib/os-release",
+        "etc/nftables.conf",
+        "etc/apt/apt.conf.d/50unattended-upgrades",
+    ] {
         t.fifo(f);
     }
     let fifos: Vec<&str> = fifos.iter().map(String::as_str).collect();

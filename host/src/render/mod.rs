@@ -444,7 +444,10 @@ mod tests {
                 f
             })
             .collect();
-        let md = Renderer::new(None).unwrap().render(Format::Md, &report).unwrap();
+        let md = Renderer::new(None)
+            .unwrap()
+            .render(Format::Md, &report)
+            .unwrap();
         assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
         assert!(md.contains("more findings are not shown here"));
         assert!(!md.contains("Checks with many findings"));
@@ -467,7 +470,11 @@ mod tests {
         let md = r.render(Format::Md, &report).unwrap();
         assert!(md.contains("5 more findings (25 on 3 file(s))"), "{md}");
         let html = r.render(Format::Html, &report).unwrap();
-        assert_eq!(html.matches("class=\"finding ").count(), 25, "all in the page");
+        assert_eq!(
+            html.matches("class=\"finding ").count(),
+            25,
+            "all in the page"
+        );
         assert!(html.contains("5 more findings of <code>SAMPLE-CRITICAL</code>"));
     }
 

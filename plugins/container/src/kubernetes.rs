@@ -42,13 +42,21 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
         Err(e) => {
             // Only worth saying for files that would have been manifests.
             if text.contains("apiVersion") || text.contains("kind:") {
-                let why = if text.contains("{{") {
-                    "looks like a Helm or other template; render it (helm template) and scan the output"
+                if text.contains("{{") {
+                    scan.diagnostic(
+                        Location::target(path),
+                        format!("looks like a Helm or other template; render it (helm template) and scan the output: {e}"),
+                    );
+                    for check in checks::K8S_CHECKS {
+                        scan.incomplete(
+                            check,
+                            format!("{path} is a template (Helm or similar) that was not rendered"),
+                        );
+                    }
                 } else {
-                    "not valid YAML"
-                };
-                scan.diagnostic(Location::target(path), format!("{why}: {e}"));
-                crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
+                    scan.diagnostic(Location::target(path), format!("not valid YAML: {e}"));
+                    crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
+                }
             }
             return 0;
         }
@@ -451,7 +459,10 @@ spec:
             scan.diagnostics()
         );
         // Not understood, the file leaves every Kubernetes check incomplete.
-        assert_k8s_incomplete(&scan, "chart/templates/d.yaml could not be parsed");
+        assert_k8s_incomplete(
+            &scan,
+            "chart/templates/d.yaml is a template (Helm or similar) that was not rendered",
+        );
         // YAML that is no manifest is nobody's business, valid or not.
         let (n, scan) = scan_file("notes.yaml", "a: [1, 2\nb: c");
         assert_eq!(n, 0);
