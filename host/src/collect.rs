@@ -6,7 +6,9 @@
 //! or ran out of memory is kept beside its error; an item that speaks of an
 //! undeclared check (a lie) loses the plugin's whole result; and past the
 //! limits the rest is counted, never silently dropped and never a reason
-//! to lose what was kept.
+//! to lose what was kept. Past the finding cap, a more severe finding
+//! displaces the least severe one kept: a tree with thousands of info
+//! observations before one critical finding still reports the critical one.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -59,12 +61,61 @@ pub struct Batch {
 /// Everything kept so far.
 #[derive(Debug, Default)]
 pub struct Collected {
+    /// Everything but the findings, which are in `kept` until [`Collector::take`].
     pub output: PluginOutput,
     pub dropped: Dropped,
     /// Set when an item broke the plugin's own description or a limit on
     /// strings: the plugin's whole result is refused.
     pub lie: Option<String>,
     bytes: usize,
+    /// Findings kept, by severity (index = `Severity as usize`), each with
+    /// its arrival number so that the report keeps the plugin's order.
+    kept: [Vec<(u64, RawFinding)>; 5],
+    arrived: u64,
+}
+
+impl Collected {
+    fn kept_findings(&self) -> usize {
+        self.kept.iter().map(Vec::len).sum()
+    }
+
+    fn count_dropped(&mut self, f: &RawFinding) {
+        let d = self
+            .dropped
+            .findings
+            .entry(f.check_id.clone())
+            .or_insert(DroppedFindings {
+                count: 0,
+                max_severity: f.severity,
+            });
+        d.count += 1;
+        d.max_severity = d.max_severity.max(f.severity);
+    }
+
+    /// Keep `f` if it fits, or if less severe findings can make room for
+    /// it (the latest of the least severe go first); otherwise count it.
+    fn keep_finding(&mut self, f: RawFinding, limits: &OutputLimits) {
+        let size = finding_bytes(&f);
+        let fits = |c: &Collected| {
+            c.kept_findings() < limits.max_findings && c.bytes + size <= limits.max_kept_bytes
+        };
+        while !fits(self) {
+            let Some(lowest) = (0..f.severity as usize).find(|&i| !self.kept[i].is_empty()) else {
+                break;
+            };
+            let (_, evicted) = self.kept[lowest].pop().expect("not empty");
+            self.bytes -= finding_bytes(&evicted);
+            self.count_dropped(&evicted);
+        }
+        if !fits(self) {
+            self.count_dropped(&f);
+            return;
+        }
+        self.bytes += size;
+        self.arrived += 1;
+        let n = self.arrived;
+        self.kept[f.severity as usize].push((n, f));
+    }
 }
 
 pub struct Collector {
@@ -113,24 +164,7 @@ impl Collector {
             return;
         }
         for f in batch.findings {
-            let size = finding_bytes(&f);
-            if s.output.findings.len() >= self.limits.max_findings
-                || s.bytes + size > self.limits.max_kept_bytes
-            {
-                let d = s
-                    .dropped
-                    .findings
-                    .entry(f.check_id.clone())
-                    .or_insert(DroppedFindings {
-                        count: 0,
-                        max_severity: f.severity,
-                    });
-                d.count += 1;
-                d.max_severity = d.max_severity.max(f.severity);
-                continue;
-            }
-            s.bytes += size;
-            s.output.findings.push(f);
+            s.keep_finding(f, &self.limits);
         }
         for d in batch.diagnostics {
             let size = d.message.len() + d.location.path.len();
@@ -193,9 +227,15 @@ impl Collector {
         s.output.not_checked = returned.not_checked;
     }
 
-    /// What was kept, leaving the collector empty.
+    /// What was kept, findings in the order they arrived, leaving the
+    /// collector empty.
     pub fn take(&self) -> Collected {
-        std::mem::take(&mut *self.lock())
+        let mut c = std::mem::take(&mut *self.lock());
+        let mut findings: Vec<(u64, RawFinding)> =
+            c.kept.iter_mut().flat_map(std::mem::take).collect();
+        findings.sort_unstable_by_key(|(n, _)| *n);
+        c.output.findings = findings.into_iter().map(|(_, f)| f).collect();
+        c
     }
 }
 
@@ -276,6 +316,41 @@ mod tests {
         assert_eq!(got.dropped.findings["C-1"].count, 3);
         assert_eq!(got.dropped.findings["C-1"].max_severity, Severity::High);
         assert!(got.lie.is_none());
+    }
+
+    #[test]
+    fn past_the_limit_a_more_severe_finding_displaces_the_least_severe() {
+        let c = collector(3);
+        let at = |severity, path: &str| {
+            let mut f = finding("C-1");
+            f.severity = severity;
+            f.location.as_mut().unwrap().path = path.into();
+            f
+        };
+        c.add(Batch {
+            findings: vec![
+                at(Severity::Info, "i1"),
+                at(Severity::Medium, "m1"),
+                at(Severity::Info, "i2"),
+                // Full: each of these displaces the latest least severe.
+                at(Severity::Critical, "c1"),
+                at(Severity::Critical, "c2"),
+                // Nothing less severe than high is left but m1.
+                at(Severity::High, "h1"),
+                at(Severity::Info, "i3"),
+            ],
+            ..Batch::default()
+        });
+        let got = c.take();
+        let paths: Vec<_> = got
+            .output
+            .findings
+            .iter()
+            .map(|f| f.location.as_ref().unwrap().path.as_str())
+            .collect();
+        assert_eq!(paths, ["c1", "c2", "h1"]);
+        assert_eq!(got.dropped.findings["C-1"].count, 4);
+        assert_eq!(got.dropped.findings["C-1"].max_severity, Severity::Medium);
     }
 
     #[test]

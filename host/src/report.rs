@@ -880,7 +880,7 @@ impl Report {
             description: "A sample plugin".into(),
             source: "embedded:sample".into(),
             sha256: Some("0".repeat(64)),
-            wit_version: Some("0.1.2".into()),
+            wit_version: Some("0.1.3".into()),
             capabilities_requested: Vec::new(),
             capabilities_granted: Vec::new(),
             capabilities_denied: Vec::new(),

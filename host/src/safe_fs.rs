@@ -138,6 +138,45 @@ impl Roots {
     }
 }
 
+/// The SHA-256 (lower-case hex) of the regular file `path` inside `dir`,
+/// resolved by cap-std like [`Roots::read`] and opened so that a FIFO
+/// cannot block; read in 1 MiB blocks until `deadline`, so a plugin's time
+/// limit covers the hashing it asked for.
+pub fn sha256_in(dir: &Dir, path: &str, deadline: std::time::Instant) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    if path.is_empty() || path.starts_with('/') || path.contains('\0') {
+        return Err(format!("{path:?} is not a relative path inside the root"));
+    }
+    let mut file = dir
+        .open_with(path, &read_options())
+        .map_err(|e| format!("{path}: {e}"))?
+        .into_std();
+    let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{path} is {}, not a regular file; not hashed",
+            kind(&meta.file_type())
+        ));
+    }
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        if std::time::Instant::now() >= deadline {
+            return Err(format!("{path}: the plugin's time ran out while hashing"));
+        }
+        let n = file.read(&mut buf).map_err(|e| format!("{path}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// An output directory, opened once: reports are written into it and
 /// nowhere else.
 #[derive(Debug)]

@@ -25,7 +25,7 @@ use crate::model;
 
 mod bindings {
     wasmtime::component::bindgen!({
-        path: "../wit/0.1.2",
+        path: "../wit/0.1.3",
         world: "plugin",
         exports: { default: async },
     });
@@ -155,6 +155,11 @@ struct HostState {
     memory_refused: Option<usize>,
     /// Roots `host.file-meta` may look into, opened as capabilities.
     meta_roots: BTreeMap<String, cap_std::fs::Dir>,
+    /// Roots the plugin may read (`fs-read`), for `host.hash-file`.
+    read_roots: BTreeMap<String, cap_std::fs::Dir>,
+    /// When the call's time is up: host work done on its behalf (hashing)
+    /// stops there too.
+    deadline: std::time::Instant,
     transcript: Arc<Mutex<Transcript>>,
     /// Told of each `host.progress` (the terminal's live line).
     on_progress: Option<ProgressSink>,
@@ -277,6 +282,34 @@ impl host::Host for HostState {
             exclude: self.exclude.clone(),
         }
     }
+
+    fn endpoints(&mut self) -> Vec<String> {
+        // No endpoint can be granted by this host yet.
+        Vec::new()
+    }
+
+    fn probe_tls(&mut self, endpoint: String) -> Result<types::TlsReport, types::ProbeError> {
+        Err(not_granted(&endpoint))
+    }
+
+    fn probe_http(&mut self, endpoint: String) -> Result<types::HttpReport, types::ProbeError> {
+        Err(not_granted(&endpoint))
+    }
+
+    fn hash_file(&mut self, root: String, path: String) -> Result<String, String> {
+        let dir = self
+            .read_roots
+            .get(&root)
+            .ok_or_else(|| format!("fs-read on root {root:?} was not granted"))?;
+        crate::safe_fs::sha256_in(dir, &path, self.deadline)
+    }
+}
+
+fn not_granted(endpoint: &str) -> types::ProbeError {
+    types::ProbeError {
+        failure: types::ProbeFailure::NotGranted,
+        message: format!("{endpoint:?} is not an endpoint granted to this plugin"),
+    }
 }
 
 mod file_meta {
@@ -397,8 +430,21 @@ impl Sandbox {
             // host allocate on its behalf.
             .max_random_size(1 << 20);
         let mut meta_roots = BTreeMap::new();
+        let mut read_roots = BTreeMap::new();
+        let open_dir = |m: &Mount| {
+            cap_std::fs::Dir::open_ambient_dir(&m.host_path, cap_std::ambient_authority()).map_err(
+                |e| {
+                    format!(
+                        "cannot open the root {} ({}): {e}",
+                        m.name,
+                        m.host_path.display()
+                    )
+                },
+            )
+        };
         for m in mounts {
             if m.read {
+                read_roots.insert(m.name.clone(), open_dir(m)?);
                 wasi.preopened_dir(&m.host_path, m.guest_path(), FsPerms::ReadOnly)
                     .map_err(|e| {
                         format!(
@@ -409,16 +455,7 @@ impl Sandbox {
                     })?;
             }
             if m.meta {
-                let dir =
-                    cap_std::fs::Dir::open_ambient_dir(&m.host_path, cap_std::ambient_authority())
-                        .map_err(|e| {
-                            format!(
-                                "cannot open the root {} ({}): {e}",
-                                m.name,
-                                m.host_path.display()
-                            )
-                        })?;
-                meta_roots.insert(m.name.clone(), dir);
+                meta_roots.insert(m.name.clone(), open_dir(m)?);
             }
         }
         let mut table = ResourceTable::new();
@@ -429,6 +466,8 @@ impl Sandbox {
             limits: limits.clone(),
             memory_refused: None,
             meta_roots,
+            read_roots,
+            deadline: std::time::Instant::now() + limits.timeout,
             transcript: capture.transcript.clone(),
             on_progress: None,
             collector: None,

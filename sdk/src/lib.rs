@@ -27,10 +27,13 @@
 
 pub mod formats;
 pub mod fs;
+pub mod kubernetes;
+mod probe;
 mod progress;
 pub mod rpmdb;
 mod scan;
 pub mod text;
+pub mod yaml;
 
 pub use progress::Progress;
 pub use scan::Scan;
@@ -40,7 +43,7 @@ pub use scan::Scan;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/0.1.2",
+        path: "../wit/0.1.3",
         world: "plugin",
         pub_export_macro: true,
         default_bindings_module: "aicomply_sdk::bindings",
@@ -49,13 +52,14 @@ pub mod bindings {
 
 pub use bindings::aicomply::plugin::host::{FileKind, FileMetadata};
 pub use bindings::aicomply::plugin::types::{
-    Capability, Check, Diagnostic, Finding, IncompleteCheck, Location, MountedRoot, NotChecked,
-    PartialOutput, PluginInfo, RunContext, RunOutput, ScanSettings, Severity, SkipReason,
-    SkippedPath,
+    Capability, CertificateInfo, Check, Diagnostic, Finding, HttpReport, IncompleteCheck,
+    Location, MountedRoot, NotChecked, PartialOutput, PluginInfo, ProbeError, ProbeFailure,
+    Redirect, RunContext, RunOutput, ScanSettings, Severity, SkipReason, SkippedPath, TlsAttempt,
+    TlsReport,
 };
 
 /// The version of the WIT contract this SDK builds plugins against.
-pub const WIT_VERSION: &str = "0.1.2";
+pub const WIT_VERSION: &str = "0.1.3";
 
 /// A check plugin. Implement it on a unit struct and export it with
 /// [`export_plugin!`].
@@ -75,6 +79,9 @@ pub trait Plugin {
 pub struct Context {
     inner: RunContext,
     settings: ScanSettings,
+    /// Natively (tests), the endpoints set by [`Context::with_endpoints`].
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    endpoints: Vec<String>,
 }
 
 impl Context {
@@ -87,7 +94,11 @@ impl Context {
         let settings = ScanSettings {
             exclude: Vec::new(),
         };
-        Self { inner, settings }
+        Self {
+            inner,
+            settings,
+            endpoints: Vec::new(),
+        }
     }
 
     /// The same context with other settings (for native tests).
@@ -201,6 +212,16 @@ impl Capability {
         Capability {
             kind: "file-meta".into(),
             scope: root.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Probes, made by the host, of the endpoints the operator grants
+    /// (contract 0.1.3): [`Context::probe_tls`], [`Context::probe_http`].
+    pub fn net_probe(reason: &str) -> Self {
+        Capability {
+            kind: "net-probe".into(),
+            scope: "endpoints".into(),
             reason: reason.into(),
         }
     }

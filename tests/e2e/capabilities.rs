@@ -121,7 +121,7 @@ fn locked_run_refuses_a_changed_plugin_and_runs_nothing() {
             && text.contains("id = \"container\"")
     );
     assert!(
-        text.contains("wit = \"0.1.2\"") && text.contains("granted = [\"fs-read:target\"]"),
+        text.contains("wit = \"0.1.3\"") && text.contains("granted = [\"fs-read:target\"]"),
         "{text}"
     );
 

@@ -384,7 +384,7 @@ fn a_plugin_built_for_another_contract_version_is_refused_naming_both() {
     assert_eq!(s.code(), 3, "{}", s.stderr());
     let error = s.error("test_plugin_future_contract");
     assert!(
-        error.contains("aicomply:plugin@0.2.0") && error.contains("aicomply:plugin@0.1.1"),
+        error.contains("aicomply:plugin@0.2.0") && error.contains("aicomply:plugin@0.1.3"),
         "{error}"
     );
     s.container_still_reports();
@@ -513,7 +513,7 @@ fn a_plugin_built_against_contract_0_1_0_still_runs() {
     );
     for id in ["container", "code", "host"] {
         let p = s.plugin(id);
-        assert_eq!(p["wit_version"], "0.1.2", "{id}");
+        assert_eq!(p["wit_version"], "0.1.3", "{id}");
         let files = p["files_examined"].as_u64().unwrap_or(0);
         assert!(files > 5, "{id} examined {files} files");
         assert!(

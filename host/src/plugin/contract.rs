@@ -7,7 +7,7 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 /// The contract line this host implements (0.x: the minor is the major).
-pub const HOST_WIT_VERSION: &str = "0.1.1";
+pub const HOST_WIT_VERSION: &str = "0.1.3";
 const SCANNER_EXPORT: &str = "aicomply:plugin/scanner";
 
 /// Interfaces a plugin may import. Everything else (wasi:sockets, wasi:http,

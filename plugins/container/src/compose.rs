@@ -7,7 +7,7 @@ use aicomply_sdk::{Location, Scan, Severity};
 
 use crate::checks;
 use crate::dockerfile::image_parts;
-use crate::yaml::{self, Node, Value};
+use aicomply_sdk::yaml::{self, Node, Value};
 
 const SOCKETS: &[&str] = &[
     "/var/run/docker.sock",
@@ -31,7 +31,7 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
             if let yaml::Error::Syntax(why) = &e {
                 scan.diagnostic(Location::target(path), format!("not valid YAML: {why}"));
             }
-            crate::not_understood(scan, path, checks::COMPOSE_CHECKS, &e);
+            yaml::record_unread(scan, path, checks::COMPOSE_CHECKS, &e);
             return false;
         }
     };

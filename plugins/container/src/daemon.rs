@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use aicomply_sdk::{Location, Scan, Severity};
 use serde_json::{Map, Value};
 
-use crate::{checks, yaml};
+use aicomply_sdk::yaml;
+
+use crate::checks;
 
 /// Where a setting came from.
 #[derive(Debug, Clone)]
@@ -65,7 +67,7 @@ pub fn read_json(path: &str, text: &str, settings: &mut Settings, scan: &mut Sca
                     format!("not valid JSON: {why}"),
                 );
             }
-            crate::not_understood(scan, path, checks::DAEMON_CHECKS, &e);
+            yaml::record_unread(scan, path, checks::DAEMON_CHECKS, &e);
             return false;
         }
     };
@@ -75,7 +77,7 @@ pub fn read_json(path: &str, text: &str, settings: &mut Settings, scan: &mut Sca
             "not a JSON object; dockerd would refuse it",
         );
         let e = yaml::Error::Syntax("not a JSON object".into());
-        crate::not_understood(scan, path, checks::DAEMON_CHECKS, &e);
+        yaml::record_unread(scan, path, checks::DAEMON_CHECKS, &e);
         return false;
     };
     let lines = string_lines(text);

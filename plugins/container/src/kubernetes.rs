@@ -2,14 +2,13 @@
 //! StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job and
 //! CronJob (also inside a `List`), with the API server's defaults and
 //! precedence (a container's securityContext overrides the pod's).
-//! Manifests are YAML, or JSON (`*.json`, read by [`json`]).
+//! Manifests are YAML or JSON, read by the SDK's [`kubernetes`] reader.
 
-mod json;
-
+use aicomply_sdk::kubernetes::{self, Manifest};
+use aicomply_sdk::yaml::Node;
 use aicomply_sdk::{Location, Scan, Severity};
 
 use crate::checks;
-use crate::yaml::{self, Node};
 
 /// Host paths whose mount hands the pod the container runtime.
 const RUNTIME_SOCKETS: &[&str] = &[
@@ -28,109 +27,34 @@ const RUNTIME_SOCKETS: &[&str] = &[
 /// Check one YAML or JSON file (told apart by its name); returns the
 /// number of workloads found in it.
 pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
-    if path.to_ascii_lowercase().ends_with(".json") {
-        return check_json(path, text, scan);
-    }
-    let docs = match yaml::parse(text) {
-        Ok(d) => d,
-        // Whatever the file is, it was not examined: it could have been a
-        // manifest.
-        Err(e @ yaml::Error::Limit(_)) => {
-            crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
-            return 0;
-        }
-        Err(e) => {
-            // Only worth saying for files that would have been manifests.
-            if text.contains("apiVersion") || text.contains("kind:") {
-                if text.contains("{{") {
-                    scan.diagnostic(
-                        Location::target(path),
-                        format!("looks like a Helm or other template; render it (helm template) and scan the output: {e}"),
-                    );
-                    for check in checks::K8S_CHECKS {
-                        scan.incomplete(
-                            check,
-                            format!("{path} is a template (Helm or similar) that was not rendered"),
-                        );
-                    }
-                } else {
-                    scan.diagnostic(Location::target(path), format!("not valid YAML: {e}"));
-                    crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
-                }
-            }
+    let objects = match kubernetes::read(path, text) {
+        Manifest::Objects(objects) => objects,
+        Manifest::NotManifest => return 0,
+        Manifest::Unread(why) => {
+            kubernetes::record_unread(scan, path, checks::K8S_CHECKS, &why);
             return 0;
         }
     };
     let mut count = 0;
-    for doc in &docs {
-        count += check_object(path, doc, scan);
+    for obj in &objects {
+        let Some(workload) = kubernetes::workload(obj) else {
+            continue;
+        };
+        let Some(spec) = workload.pod_spec else {
+            scan.diagnostic(
+                Location::target(path).line(obj.line),
+                format!(
+                    "{} has no pod spec at {}",
+                    workload.title(),
+                    workload.spec_path
+                ),
+            );
+            continue;
+        };
+        check_pod_spec(path, &workload.title(), spec, scan);
+        count += 1;
     }
     count
-}
-
-/// A JSON file is a manifest when its top-level object has `apiVersion`
-/// and `kind` (however escaped: the tree holds the decoded names); most
-/// JSON files are not (package.json, tsconfig.json, notebooks) and get
-/// neither a finding nor a diagnostic.
-fn check_json(path: &str, text: &str, scan: &mut Scan) -> usize {
-    match json::parse(text) {
-        Ok(Some(doc)) => check_object(path, &doc, scan),
-        Ok(None) => 0,
-        // What cannot be read is worth saying only for a file that would
-        // have been a manifest (JSON with comments is common and is none).
-        Err(e) if text.contains("\"apiVersion\"") && text.contains("\"kind\"") => {
-            if let yaml::Error::Syntax(why) = &e {
-                scan.diagnostic(Location::target(path), format!("not valid JSON: {why}"));
-            }
-            crate::not_understood(scan, path, checks::K8S_CHECKS, &e);
-            0
-        }
-        Err(_) => 0,
-    }
-}
-
-/// Recursive for `List` items; the readers bound nesting (yaml::MAX_DEPTH,
-/// serde_json's 128), so at most 64 levels of it.
-fn check_object(path: &str, obj: &Node, scan: &mut Scan) -> usize {
-    let Some(kind) = obj.get("kind").and_then(Node::as_str) else {
-        return 0;
-    };
-    if obj.get("apiVersion").is_none() {
-        return 0;
-    }
-    if kind == "List" || kind.ends_with("List") {
-        return obj.get("items").map_or(0, |items| {
-            items
-                .items()
-                .iter()
-                .map(|o| check_object(path, o, scan))
-                .sum()
-        });
-    }
-    let spec_path: &[&str] = match kind {
-        "Pod" => &["spec"],
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => &["spec", "template", "spec"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
-        _ => return 0,
-    };
-    let name = obj
-        .path(&["metadata", "name"])
-        .and_then(Node::as_str)
-        .unwrap_or("(unnamed)");
-    let Some(spec) = obj.path(spec_path) else {
-        scan.diagnostic(
-            Location::target(path).line(obj.line),
-            format!("{kind}/{name} has no pod spec at {}", spec_path.join(".")),
-        );
-        return 0;
-    };
-    check_pod_spec(path, &format!("{kind}/{name}"), spec, scan);
-    1
 }
 
 fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {

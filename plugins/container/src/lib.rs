@@ -10,12 +10,11 @@ pub mod compose;
 pub mod daemon;
 pub mod dockerfile;
 pub mod kubernetes;
-pub mod yaml;
 
 use std::path::Path;
 
 use aicomply_sdk::fs::{self, WalkOptions};
-use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan, SkipReason};
+use aicomply_sdk::{Capability, Context, Location, Plugin, PluginInfo, Scan};
 
 /// Configuration files larger than this are reported, not read.
 const MAX_CONFIG_BYTES: u64 = 4 << 20;
@@ -80,14 +79,9 @@ fn classify_path(relative: &str) -> Option<Kind> {
     {
         return Some(Kind::DockerdUnit);
     }
-    // Installed JavaScript packages hold thousands of JSON files and no
-    // manifest of this target.
-    if name.to_ascii_lowercase().ends_with(".json")
-        && relative.split('/').any(|c| c == "node_modules")
-    {
-        return None;
-    }
+    // (JSON of installed JavaScript packages is no manifest of this target.)
     classify(name)
+        .filter(|k| *k != Kind::Yaml || aicomply_sdk::kubernetes::may_hold_manifests(relative))
 }
 
 fn classify(name: &str) -> Option<Kind> {
@@ -108,11 +102,9 @@ fn classify(name: &str) -> Option<Kind> {
         Some(Kind::Dockerfile)
     } else if lower == "daemon.json" {
         Some(Kind::DaemonJson)
-    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-        Some(Kind::Yaml)
-    } else if lower.ends_with(".json") && !LOCKFILES.contains(&lower.as_str()) {
-        // Kubernetes manifests written as JSON: `kubernetes::check` reads
-        // a `.json` file as JSON and passes over any that is not a manifest.
+    } else if aicomply_sdk::kubernetes::may_hold_manifests(name) {
+        // YAML, and JSON: `kubernetes::check` passes over any that is not
+        // a manifest.
         Some(Kind::Yaml)
     } else {
         None
@@ -125,40 +117,6 @@ fn classify(name: &str) -> Option<Kind> {
 const NOT_DOCKERFILE: &[&str] = &[
     "md", "markdown", "txt", "rst", "adoc", "html", "sh", "bash", "ps1", "py", "js", "ts", "json",
     "yml", "yaml", "toml", "ini", "cfg", "lock", "log", "orig", "bak", "swp", "patch", "diff",
-];
-
-/// Whether a JSON file too large to read could be a Kubernetes manifest:
-/// one that names no `apiVersion` in its first or last 64 KiB (where
-/// `kubectl get -o json` and every generator put it) is not one, and is
-/// passed over like any other file that is not a manifest.
-fn large_json_may_be_manifest(path: &Path) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    const PEEK: u64 = 64 << 10;
-    let Ok((mut file, size)) = fs::open_regular(path) else {
-        return true;
-    };
-    let mut peek = |from: u64| {
-        let mut buf = Vec::new();
-        file.seek(SeekFrom::Start(from))
-            .and_then(|_| (&mut file).take(PEEK).read_to_end(&mut buf))
-            .map(|_| buf)
-    };
-    match (peek(0), peek(size.saturating_sub(PEEK))) {
-        (Ok(head), Ok(tail)) => [head, tail]
-            .iter()
-            .any(|b| b.windows(12).any(|w| w == b"\"apiVersion\"")),
-        _ => true,
-    }
-}
-
-/// JSON files that are never manifests and are often large: read, they
-/// would be reported as too large to examine (and leave the Kubernetes
-/// checks incomplete): lockfiles, and the tokenizers beside AI models.
-const LOCKFILES: &[&str] = &[
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "tokenizer.json",
-    "vocab.json",
 ];
 
 /// The checks that read files of a kind.
@@ -235,7 +193,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             Err(fs::ReadError::TooLarge { .. })
                 if kind == Kind::Yaml
                     && entry.relative.to_ascii_lowercase().ends_with(".json")
-                    && !large_json_may_be_manifest(&entry.path) =>
+                    && !aicomply_sdk::kubernetes::large_json_may_be_manifest(&entry.path) =>
             {
                 continue;
             }
@@ -360,27 +318,6 @@ fn runtime_versions(
                 .at(Location::target(path))
                 .evidence(format!("{package} {version}"));
         }
-    }
-}
-
-/// A file of `group`'s kind that was read but not understood: none of the
-/// group's checks can pass on it. Past a parser limit (an alias bomb, deep
-/// nesting) it is also listed as not examined; a syntax error is the
-/// reader's to describe in a diagnostic.
-pub(crate) fn not_understood(scan: &mut Scan, path: &str, group: &[&str], error: &yaml::Error) {
-    let reason = match error {
-        yaml::Error::Limit(limit) => {
-            scan.skipped(
-                Location::target(path),
-                SkipReason::ParseLimit,
-                limit.clone(),
-            );
-            format!("{path} not examined: {limit}")
-        }
-        yaml::Error::Syntax(e) => format!("{path} could not be parsed: {e}"),
-    };
-    for check in group {
-        scan.incomplete(check, reason.clone());
     }
 }
 

@@ -8,10 +8,17 @@
 //! document costs an error, not the plugin's memory) and nesting depth (a
 //! deeply nested one costs an error, not the plugin's stack). A file past a
 //! limit is not read at all: [`Error::Limit`] says which limit.
+//!
+//! JSON files (manifests, policies, configs) are read by [`json`] into the
+//! same tree, so that one set of rules judges both.
+
+pub mod json;
 
 use std::collections::{HashMap, HashSet};
 
 use yaml_rust2::parser::{Event, Parser};
+
+use crate::{Location, Scan, SkipReason};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Nodes held per file, copies made by aliases (and of anchored nodes,
@@ -130,6 +137,24 @@ impl Node {
         match &self.value {
             Value::Seq(items) => items,
             _ => &[],
+        }
+    }
+
+    /// The key/value pairs of a mapping, in file order (empty for others).
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// A scalar, or each scalar of a sequence: fields that take either
+    /// (`Action: "s3:*"` or `Action: ["s3:*", ...]`).
+    pub fn strings(&self) -> Vec<&str> {
+        match &self.value {
+            Value::Scalar(s, _) => vec![s.as_str()],
+            Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+            Value::Map(_) => Vec::new(),
         }
     }
 }
@@ -407,6 +432,28 @@ pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
         }
     }
     Ok(builder.docs)
+}
+
+/// A file that was read but not understood, as an input of the checks in
+/// `group`: none of them can pass on it, so each is incomplete. Past a
+/// parser limit (an alias bomb, deep nesting) the file is also listed as
+/// not examined; a syntax error is the reader's to describe in a
+/// diagnostic, where it matters (see [`crate::kubernetes::read`]).
+pub fn record_unread(scan: &mut Scan, path: &str, group: &[&str], error: &Error) {
+    let reason = match error {
+        Error::Limit(limit) => {
+            scan.skipped(
+                Location::target(path),
+                SkipReason::ParseLimit,
+                limit.clone(),
+            );
+            format!("{path} not examined: {limit}")
+        }
+        Error::Syntax(e) => format!("{path} could not be parsed: {e}"),
+    };
+    for check in group {
+        scan.incomplete(check, reason.clone());
+    }
 }
 
 #[cfg(test)]

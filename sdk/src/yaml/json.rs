@@ -7,7 +7,7 @@
 //! the line where each value starts, which serde_json does not keep. That
 //! pass is iterative; serde_json recurses, but no deeper than its limit.
 
-use crate::yaml::{Error, Node, Value};
+use super::{Error, Node, Value};
 
 /// The document, when `text` is a JSON object; `Ok(None)` for other JSON
 /// values; `Err` when it is not JSON, or nests past serde_json's limit.
