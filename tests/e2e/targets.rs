@@ -574,6 +574,116 @@ fn a_plugin_cannot_make_the_host_read_outside_its_grants() {
 }
 
 #[test]
+fn the_host_hashes_only_regular_files_inside_the_plugins_grants() {
+    // host.hash-file (contract 0.1.3) reads a target file in the host, at
+    // native speed: the same rules as every host read, and a real digest
+    // for a real file.
+    let t = Tree::empty();
+    t.write("model.bin", b"abc");
+    t.fifo("pipe");
+    std::fs::write(t.dir.path().join("outside-secret.txt"), SECRET).unwrap();
+    t.link("link-out", "../outside-secret.txt");
+    t.link("dir-out", "..");
+    t.link("inside", "model.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::HASHER]);
+    let policy = dir.path().join("aicomply.toml");
+    let paths = "model.bin,inside,pipe,../outside-secret.txt,/etc/passwd,link-out,dir-out/outside-secret.txt,missing.bin";
+    std::fs::write(
+        &policy,
+        format!("version = 1\n[plugins.hasher]\nconfig = {{ path = \"{paths}\" }}\n"),
+    )
+    .unwrap();
+    let r = t.run(
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--no-embedded",
+            "--fail-on",
+            "none",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        BOUND,
+    );
+    assert_eq!(r.plugin("hasher")["status"], "ok", "{}", r.stderr());
+    // sha256("abc"), through the file and through a link inside the target.
+    let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    let mut digests: Vec<(String, String)> = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                message.split(' ').next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    digests.sort();
+    assert_eq!(
+        digests,
+        [
+            ("inside".to_string(), abc.to_string()),
+            ("model.bin".to_string(), abc.to_string())
+        ]
+    );
+    let diagnostics: Vec<String> = r.plugin("hasher")["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}: {}",
+                d["location"]["path"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let said = |path: &str, what: &str| {
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.starts_with(&format!("{path}: ")) && d.contains(what)),
+            "{path} ({what}): {diagnostics:#?}"
+        )
+    };
+    said("pipe", "a FIFO");
+    said("../outside-secret.txt", "outside");
+    said("/etc/passwd", "not a relative path inside the root");
+    said("link-out", "link-out");
+    said("dir-out/outside-secret.txt", "dir-out");
+    said("missing.bin", "missing.bin");
+    assert_eq!(diagnostics.len(), 6, "{diagnostics:#?}");
+    r.reports_complete_without(SECRET);
+
+    // A root the plugin was not granted is refused by name.
+    std::fs::write(
+        &policy,
+        "version = 1\n[plugins.hasher]\nconfig = { path = \"model.bin\", root = \"host\" }\n",
+    )
+    .unwrap();
+    let r = t.run(
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--no-embedded",
+            "--fail-on",
+            "none",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        BOUND,
+    );
+    let d = &r.plugin("hasher")["diagnostics"][0]["message"];
+    assert!(
+        d.as_str().unwrap().contains("fs-read on root \"host\" was not granted"),
+        "{d}"
+    );
+}
+
+#[test]
 fn reports_are_never_written_through_planted_links() {
     let t = Tree::example();
     let victim = t.dir.path().join("victim.txt");
