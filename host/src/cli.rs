@@ -138,6 +138,18 @@ pub struct PluginSelection {
     /// Largest plugin file loaded, in MiB; larger ones are refused by name [default: 256].
     #[arg(long, value_name = "MIB")]
     pub max_plugin_mib: Option<u64>,
+    /// Grant an endpoint to probe (net-probe): URL for every plugin that asks,
+    /// PLUGIN=URL for one (repeatable). http or https, no credentials; it
+    /// covers its origin and the paths under its path.
+    #[arg(long, value_name = "[PLUGIN=]URL")]
+    pub endpoint: Vec<String>,
+    /// Resolve HOST to IP for probes, and allow that address even if it is
+    /// loopback, private or link-local (like curl's --resolve; repeatable).
+    #[arg(long, value_name = "HOST=IP")]
+    pub endpoint_address: Vec<String>,
+    /// PEM file of CA certificates trusted for probes besides the Mozilla roots (repeatable).
+    #[arg(long, value_name = "FILE.pem")]
+    pub endpoint_ca: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -230,6 +242,12 @@ pub struct RunArgs {
     /// suppress its own high and critical findings) [default: all].
     #[arg(long, value_name = "MODE")]
     pub inline_suppressions: Option<crate::report::SuppressionMode>,
+    /// Wall-clock limit for one network probe, in seconds [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub probe_timeout: Option<f64>,
+    /// Probes one plugin may ask for in a run, refused ones included [default: 32].
+    #[arg(long, value_name = "N")]
+    pub max_probes: Option<usize>,
 }
 
 fn cores() -> usize {
@@ -313,7 +331,21 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
     if !target.is_dir() {
         anyhow::bail!("the target {} is not a directory", args.target.display());
     }
-    let policy = load_policy(&args.selection)?;
+    let mut policy = load_policy(&args.selection)?;
+    let probe_timeout = args
+        .probe_timeout
+        .or(policy.limits.probe_timeout)
+        .unwrap_or(crate::probe::DEFAULT_TIMEOUT.as_secs_f64());
+    if !(probe_timeout > 0.0 && probe_timeout.is_finite() && probe_timeout < 1e6) {
+        anyhow::bail!(
+            "the probe timeout must be a positive number of seconds (got {probe_timeout})"
+        );
+    }
+    policy.probe.timeout = Duration::from_secs_f64(probe_timeout);
+    policy.probe.max_probes = args
+        .max_probes
+        .or(policy.limits.max_probes)
+        .unwrap_or(crate::probe::DEFAULT_MAX_PROBES);
     // Templates are checked before anything runs, so a broken one costs
     // seconds, not a whole scan.
     check_outputs(&args.format).map_err(|e| anyhow::anyhow!(e))?;
@@ -666,7 +698,9 @@ fn max_plugin_bytes(sel: &PluginSelection, policy: &Policy) -> u64 {
 }
 
 fn load_policy(sel: &PluginSelection) -> anyhow::Result<Policy> {
-    Policy::load(sel.policy.as_deref(), &sel.grant, &sel.root)
+    let mut policy = Policy::load(sel.policy.as_deref(), &sel.grant, &sel.root)?;
+    policy.add_endpoint_flags(&sel.endpoint, &sel.endpoint_address, &sel.endpoint_ca)?;
+    Ok(policy)
 }
 
 /// Limits from flags, else the policy file, else the defaults.
@@ -809,6 +843,17 @@ async fn list_command(sel: PluginSelection) -> anyhow::Result<i32> {
                     list(d.capabilities.iter().map(|c| c.to_string()).collect()),
                     list(granted.iter().map(|c| c.to_string()).collect()),
                 );
+                if granted.iter().any(|c| c.kind == crate::policy::NET_PROBE) {
+                    let endpoints: Vec<String> = policy
+                        .endpoints_for(&d.id)
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect();
+                    println!(
+                        "    endpoints: {}",
+                        terminal::sanitize(&endpoints.join(", "))
+                    );
+                }
                 for n in denied {
                     println!(
                         "    not granted {}: {}",

@@ -15,6 +15,7 @@ pub mod collect;
 pub mod model;
 pub mod plugin;
 pub mod policy;
+pub mod probe;
 pub mod render;
 pub mod report;
 pub mod run;

@@ -22,6 +22,37 @@
 //! grant = ["fs-read:host-etc", "file-meta:host-etc"]
 //! config = { strict = "true" }
 //! ```
+//!
+//! ## Network probes (`net-probe`)
+//!
+//! A plugin never gets a socket; it asks the host to probe endpoints
+//! (`net-probe:endpoints`, contract 0.1.3), and the operator grants it by
+//! naming the endpoints, never by a bare `--grant`:
+//!
+//! ```toml
+//! [scan]
+//! endpoints = ["https://api.example.com/v1"]      # to every plugin asking for net-probe
+//! endpoint-addresses = ["api.internal=10.0.0.5"]  # fixes resolution, and allows that address
+//! endpoint-ca = ["internal-ca.pem"]               # trusted besides the Mozilla roots
+//!
+//! [limits]
+//! probe-timeout = 10      # seconds per probe
+//! max-probes = 32         # per plugin per run, refused ones included
+//!
+//! [plugins.network]
+//! endpoints = ["https://inference.internal:8443/"] # to this plugin only
+//! ```
+//!
+//! The same from flags: `--endpoint URL` (every plugin), `--endpoint
+//! PLUGIN=URL`, `--endpoint-address HOST=IP`, `--endpoint-ca FILE.pem`,
+//! `--probe-timeout SECS`, `--max-probes N`. A plugin requesting
+//! `net-probe:endpoints` has it in effect when at least one endpoint is
+//! granted to it (scan-wide or its own); it may probe exactly those: an
+//! endpoint grants its scheme, host and port and the paths at or under its
+//! path. A host name must resolve to public addresses only; loopback,
+//! private, link-local and metadata addresses are reached only when the
+//! operator names them (an IP literal in the URL, or `endpoint-addresses`).
+//! See `crate::probe`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -29,11 +60,15 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::Capability;
+use crate::probe::{Endpoint, ProbeSettings};
 
 pub const POLICY_VERSION: u32 = 1;
 pub const TARGET_ROOT: &str = "target";
 /// Capability kinds this host knows how to grant.
-pub const KINDS: &[&str] = &["fs-read", "file-meta"];
+pub const KINDS: &[&str] = &["fs-read", "file-meta", NET_PROBE];
+/// The probe capability; its one scope is [`ENDPOINTS_SCOPE`].
+pub const NET_PROBE: &str = "net-probe";
+pub const ENDPOINTS_SCOPE: &str = "endpoints";
 
 /// A granted capability: a kind on a root, e.g. `fs-read:host-etc`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,6 +91,11 @@ impl std::str::FromStr for Grant {
         }
         if scope.is_empty() {
             return Err(format!("{s:?} names no scope"));
+        }
+        if kind == NET_PROBE {
+            return Err(format!(
+                "{s:?}: net-probe is granted by naming the endpoints: --endpoint [PLUGIN=]URL, or endpoints = [...] under [scan] or [plugins.PLUGIN]"
+            ));
         }
         Ok(Grant {
             kind: kind.into(),
@@ -95,6 +135,15 @@ pub struct ScanSettings {
     pub exclude: Vec<String>,
     /// `off`, `all` or `below-SEVERITY`: which inline suppressions apply.
     pub inline_suppressions: Option<String>,
+    /// Endpoints every plugin requesting `net-probe` may probe.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// `HOST=IP`: what HOST resolves to for probes (and that IP is allowed).
+    #[serde(default)]
+    pub endpoint_addresses: Vec<String>,
+    /// PEM files of CAs trusted for probes besides the Mozilla roots.
+    #[serde(default)]
+    pub endpoint_ca: Vec<PathBuf>,
 }
 
 /// Limits that can be set in the policy file; flags override them.
@@ -114,6 +163,10 @@ pub struct LimitSettings {
     pub run_timeout: Option<f64>,
     /// Largest plugin file loaded, in MiB.
     pub max_plugin_mib: Option<u64>,
+    /// Seconds one network probe may take.
+    pub probe_timeout: Option<f64>,
+    /// Probes one plugin may ask for in a run.
+    pub max_probes: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,6 +176,9 @@ struct PluginSettings {
     grant: Vec<String>,
     #[serde(default)]
     config: BTreeMap<String, String>,
+    /// Endpoints this plugin may probe (`net-probe`).
+    #[serde(default)]
+    endpoints: Vec<String>,
 }
 
 /// An accepted risk: findings of `check` (under `path`, a glob, if given)
@@ -191,6 +247,10 @@ pub struct Policy {
     config: BTreeMap<String, Vec<(String, String)>>,
     pub limits: LimitSettings,
     pub scan: ScanSettings,
+    /// Endpoints granted per plugin id (`*`: to every plugin), in order.
+    endpoints: BTreeMap<String, Vec<Endpoint>>,
+    /// Pins and CAs for probes; timeout and count are set by the caller.
+    pub probe: ProbeSettings,
 }
 
 impl Default for Policy {
@@ -216,6 +276,8 @@ impl Default for Policy {
             config: BTreeMap::new(),
             limits: LimitSettings::default(),
             scan: ScanSettings::default(),
+            endpoints: BTreeMap::new(),
+            probe: ProbeSettings::default(),
         }
     }
 }
@@ -249,7 +311,28 @@ impl Policy {
                     .add_root(&name, &base.join(root))
                     .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;
             }
+            let where_ = |e: String| anyhow::anyhow!("policy file {}: {e}", path.display());
+            for e in &parsed.scan.endpoints {
+                policy
+                    .add_endpoint("*", e)
+                    .map_err(|e| where_(format!("[scan] endpoints: {e}")))?;
+            }
+            for pin in &parsed.scan.endpoint_addresses {
+                policy
+                    .add_pin(pin)
+                    .map_err(|e| where_(format!("[scan] endpoint-addresses: {e}")))?;
+            }
+            for ca in &parsed.scan.endpoint_ca {
+                let certs = crate::probe::load_cas(&base.join(ca))
+                    .map_err(|e| where_(format!("[scan] endpoint-ca: {e}")))?;
+                policy.probe.extra_cas.extend(certs);
+            }
             for (plugin, settings) in parsed.plugins {
+                for e in &settings.endpoints {
+                    policy
+                        .add_endpoint(&plugin, e)
+                        .map_err(|e| where_(format!("[plugins.{plugin}] endpoints: {e}")))?;
+                }
                 for g in settings.grant {
                     let grant = g.parse::<Grant>().map_err(|e| {
                         anyhow::anyhow!(
@@ -297,6 +380,62 @@ impl Policy {
                 .insert(grant);
         }
         Ok(policy)
+    }
+
+    /// Apply `--endpoint [PLUGIN=]URL`, `--endpoint-address HOST=IP` and
+    /// `--endpoint-ca FILE` (after the policy file's).
+    pub fn add_endpoint_flags(
+        &mut self,
+        endpoints: &[String],
+        pins: &[String],
+        cas: &[PathBuf],
+    ) -> anyhow::Result<()> {
+        for flag in endpoints {
+            let (plugin, url) = crate::probe::split_endpoint_flag(flag);
+            self.add_endpoint(plugin, url)
+                .map_err(|e| anyhow::anyhow!("--endpoint {flag:?}: {e}"))?;
+        }
+        for flag in pins {
+            self.add_pin(flag)
+                .map_err(|e| anyhow::anyhow!("--endpoint-address {flag:?}: {e}"))?;
+        }
+        for ca in cas {
+            let certs =
+                crate::probe::load_cas(ca).map_err(|e| anyhow::anyhow!("--endpoint-ca: {e}"))?;
+            self.probe.extra_cas.extend(certs);
+        }
+        Ok(())
+    }
+
+    fn add_endpoint(&mut self, plugin: &str, url: &str) -> Result<(), String> {
+        let endpoint = Endpoint::parse(url)?;
+        let list = self.endpoints.entry(plugin.to_string()).or_default();
+        if !list.contains(&endpoint) {
+            list.push(endpoint);
+        }
+        Ok(())
+    }
+
+    fn add_pin(&mut self, flag: &str) -> Result<(), String> {
+        let (host, ip) = crate::probe::parse_pin(flag)?;
+        let ips = self.probe.pins.entry(host).or_default();
+        if !ips.contains(&ip) {
+            ips.push(ip);
+        }
+        Ok(())
+    }
+
+    /// The endpoints granted to a plugin: the scan-wide ones, then its own.
+    pub fn endpoints_for(&self, plugin: &str) -> Vec<Endpoint> {
+        let mut out: Vec<Endpoint> = Vec::new();
+        for id in ["*", plugin] {
+            for e in self.endpoints.get(id).into_iter().flatten() {
+                if !out.contains(e) {
+                    out.push(e.clone());
+                }
+            }
+        }
+        out
     }
 
     fn add_root(&mut self, name: &str, path: &Path) -> Result<(), String> {
@@ -354,6 +493,20 @@ impl Policy {
                     "this aicomply does not know the capability kind {:?}",
                     cap.kind
                 )));
+                continue;
+            }
+            if cap.kind == NET_PROBE {
+                if cap.scope != ENDPOINTS_SCOPE {
+                    denied.push(deny(format!(
+                        "net-probe's only scope is {ENDPOINTS_SCOPE:?} (the endpoints the operator grants)"
+                    )));
+                } else if self.endpoints_for(plugin).is_empty() {
+                    denied.push(deny(format!(
+                        "no endpoint granted; to grant one pass --endpoint {plugin}=https://HOST[:PORT][/PATH] (or --endpoint URL for every plugin), or add endpoints = [\"https://...\"] under [plugins.{plugin}] or [scan] in aicomply.toml"
+                    )));
+                } else if !effective.contains(cap) {
+                    effective.push(cap.clone());
+                }
                 continue;
             }
             let grant = Grant {
@@ -433,6 +586,91 @@ mod tests {
         let p = Policy::load(None, &["host=fs-read:nowhere".into()], &[]).unwrap();
         let (eff, denied) = p.resolve("host", &[cap("fs-read", "nowhere")]);
         assert!(eff.is_empty() && denied[0].reason.contains("not mapped"));
+    }
+
+    #[test]
+    fn net_probe_is_granted_by_naming_endpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("aicomply.toml");
+        std::fs::write(
+            &file,
+            "version = 1\n[scan]\nendpoints = [\"https://all.test/\"]\nendpoint-addresses = [\"api.internal=10.0.0.5\"]\n[limits]\nmax-probes = 4\nprobe-timeout = 2.5\n[plugins.network]\nendpoints = [\"https://mine.test:8443/v1\", \"https://all.test/\"]\n",
+        )
+        .unwrap();
+        let mut p = Policy::load(Some(&file), &[], &[]).unwrap();
+        p.add_endpoint_flags(
+            &[
+                "access=http://127.0.0.1:8080/".into(),
+                "https://flag.test/".into(),
+            ],
+            &["api.internal=10.0.0.6".into()],
+            &[],
+        )
+        .unwrap();
+        let names = |id: &str| -> Vec<String> {
+            p.endpoints_for(id).iter().map(|e| e.to_string()).collect()
+        };
+        assert_eq!(
+            names("network"),
+            [
+                "https://all.test:443/",
+                "https://flag.test:443/",
+                "https://mine.test:8443/v1"
+            ]
+        );
+        assert_eq!(
+            names("access"),
+            [
+                "https://all.test:443/",
+                "https://flag.test:443/",
+                "http://127.0.0.1:8080/"
+            ]
+        );
+        assert_eq!(p.probe.pins["api.internal"].len(), 2);
+        assert_eq!(p.limits.max_probes, Some(4));
+        assert_eq!(p.limits.probe_timeout, Some(2.5));
+        let (eff, denied) = p.resolve("network", &[cap("net-probe", "endpoints")]);
+        assert_eq!(eff, vec![cap("net-probe", "endpoints")]);
+        assert!(denied.is_empty());
+        let (_, denied) = p.resolve("network", &[cap("net-probe", "anything")]);
+        assert!(
+            denied[0].reason.contains("only scope"),
+            "{}",
+            denied[0].reason
+        );
+
+        // Without an endpoint, the request is denied with what would grant it.
+        let p = Policy::default();
+        let (eff, denied) = p.resolve("network", &[cap("net-probe", "endpoints")]);
+        assert!(eff.is_empty());
+        assert!(
+            denied[0].reason.contains("--endpoint network=https://"),
+            "{}",
+            denied[0].reason
+        );
+        // A bare --grant does not grant it, and says how.
+        let e = Policy::load(None, &["network=net-probe:endpoints".into()], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--endpoint"), "{e}");
+        // Bad endpoints and pins are configuration errors.
+        let mut p = Policy::default();
+        assert!(
+            p.add_endpoint_flags(&["ftp://x/".into()], &[], &[])
+                .is_err()
+        );
+        assert!(
+            p.add_endpoint_flags(&["https://u:p@x/".into()], &[], &[])
+                .is_err()
+        );
+        assert!(
+            p.add_endpoint_flags(&[], &["x=not-ip".into()], &[])
+                .is_err()
+        );
+        assert!(
+            p.add_endpoint_flags(&[], &[], &[dir.path().join("missing.pem")])
+                .is_err()
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::run::PluginOutcome;
 
 /// Version of the JSON report format. Additive changes bump the minor;
 /// anything that could break a consumer bumps the major.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -215,6 +215,16 @@ pub struct Summary {
     /// Checks that saw only part of their inputs, failed or not (1.2.0).
     #[serde(default)]
     pub checks_incomplete: usize,
+    /// Network probes the plugins asked for, made or refused (1.3.0);
+    /// those past a plugin's limit after the first refusal are counted too.
+    #[serde(default)]
+    pub probes: usize,
+    /// Probes the host refused: not granted, address refused, over the limit (1.3.0).
+    #[serde(default)]
+    pub probes_refused: usize,
+    /// Probes made that failed: resolution, connection, timeout, protocol (1.3.0).
+    #[serde(default)]
+    pub probes_failed: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -305,6 +315,17 @@ pub struct PluginResult {
     /// What this plugin handed over past the limits: counted, not kept (1.2.0).
     #[serde(default)]
     pub dropped: Dropped,
+    /// The endpoints this plugin could probe (`net-probe` in effect), as
+    /// granted (1.3.0).
+    #[serde(default)]
+    pub endpoints_granted: Vec<String>,
+    /// Every probe this plugin asked for, made or refused, with what it
+    /// found: the evidence of its network checks (1.3.0).
+    #[serde(default)]
+    pub probes: Vec<crate::probe::ProbeRecord>,
+    /// Probes asked for past `--max-probes` after the first refusal: counted, not listed (1.3.0).
+    #[serde(default)]
+    pub probes_over_limit: usize,
     pub log: Vec<String>,
     pub stderr: String,
 }
@@ -536,6 +557,28 @@ impl Report {
                 .iter()
                 .flat_map(|p| &p.checks)
                 .filter(|c| c.incomplete.is_some())
+                .count(),
+            probes: self
+                .plugins
+                .iter()
+                .map(|p| p.probes.len() + p.probes_over_limit)
+                .sum(),
+            probes_refused: self
+                .plugins
+                .iter()
+                .map(|p| {
+                    p.probes_over_limit
+                        + p.probes
+                            .iter()
+                            .filter(|r| r.outcome == crate::probe::ProbeOutcome::Refused)
+                            .count()
+                })
+                .sum(),
+            probes_failed: self
+                .plugins
+                .iter()
+                .flat_map(|p| &p.probes)
+                .filter(|r| r.outcome == crate::probe::ProbeOutcome::Failed)
                 .count(),
         };
         self.controls = controls;
@@ -899,6 +942,9 @@ impl Report {
                 detail: "a FIFO".into(),
             }],
             dropped: Dropped::default(),
+            endpoints_granted: vec!["https://api.example.org:443/".into()],
+            probes: crate::probe::sample_records(),
+            probes_over_limit: 0,
             log: vec!["info: sample".into()],
             stderr: String::new(),
         };
@@ -1051,6 +1097,9 @@ fn plugin_result(o: PluginOutcome) -> (PluginResult, Vec<Finding>) {
         diagnostics: o.output.diagnostics,
         not_examined: o.output.skipped,
         dropped: o.dropped,
+        endpoints_granted: o.endpoints,
+        probes: o.probes.records,
+        probes_over_limit: o.probes.over_limit,
         log: o.transcript.log,
         stderr: o.transcript.stderr,
     };

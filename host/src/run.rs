@@ -85,6 +85,10 @@ pub struct PluginOutcome {
     pub error: Option<String>,
     pub duration: Duration,
     pub transcript: Transcript,
+    /// The endpoints the plugin could probe (`net-probe` in effect).
+    pub endpoints: Vec<String>,
+    /// The probes it asked for, made or refused.
+    pub probes: crate::probe::ProbeLog,
 }
 
 /// Progress events for the terminal.
@@ -247,6 +251,8 @@ pub async fn run_all(
                 error: None,
                 duration: p.load_time,
                 transcript: p.transcript,
+                endpoints: Vec::new(),
+                probes: Default::default(),
             };
             let (description, linked) = match (p.description, p.linked) {
                 (Ok(d), Some(l)) => (d, l),
@@ -294,6 +300,15 @@ pub async fn run_all(
                     })
                 })
             };
+            let endpoints = if granted
+                .iter()
+                .any(|c| c.kind == crate::policy::NET_PROBE)
+            {
+                options.policy.endpoints_for(&id)
+            } else {
+                Vec::new()
+            };
+            outcome.endpoints = endpoints.iter().map(|e| e.to_string()).collect();
             let collector = Collector::new(description, options.output_limits.clone());
             let capture = Capture::new(&options.limits);
             let request = RunRequest {
@@ -305,6 +320,8 @@ pub async fn run_all(
                 on_progress: Some(sink),
                 collector: collector.clone(),
                 capture: capture.clone(),
+                endpoints,
+                probe_settings: Arc::new(options.policy.probe.clone()),
             };
             let error = match sandbox.spawn_run(linked, request) {
                 Err(e) => Some(e),
@@ -328,6 +345,7 @@ pub async fn run_all(
             };
             let collected = collector.take();
             outcome.transcript = capture.transcript();
+            outcome.probes = capture.probes();
             outcome.duration += start.elapsed();
             match collected.lie {
                 // A plugin that lies loses its whole result.

@@ -27,6 +27,11 @@ mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit/0.1.3",
         world: "plugin",
+        // Probes do network I/O on the plugin's own runtime (see spawn_run).
+        imports: {
+            "aicomply:plugin/host.probe-tls": async,
+            "aicomply:plugin/host.probe-http": async,
+        },
         exports: { default: async },
     });
 }
@@ -108,6 +113,8 @@ pub struct Capture {
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     transcript: Arc<Mutex<Transcript>>,
+    /// The probes the plugin asked for, made or refused.
+    probes: crate::probe::SharedLog,
 }
 
 impl Capture {
@@ -116,7 +123,16 @@ impl Capture {
             stdout: MemoryOutputPipe::new(limits.output_bytes),
             stderr: MemoryOutputPipe::new(limits.output_bytes),
             transcript: Arc::default(),
+            probes: Arc::default(),
         }
+    }
+
+    /// The probes the call asked for so far.
+    pub fn probes(&self) -> crate::probe::ProbeLog {
+        self.probes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Transcript> {
@@ -145,6 +161,9 @@ pub struct RunRequest {
     /// Receives what the plugin emits and returns.
     pub collector: Arc<Collector>,
     pub capture: Capture,
+    /// The endpoints this plugin may probe (empty without `net-probe`).
+    pub endpoints: Vec<crate::probe::Endpoint>,
+    pub probe_settings: Arc<crate::probe::ProbeSettings>,
 }
 
 struct HostState {
@@ -166,6 +185,8 @@ struct HostState {
     /// Takes `host.emit` batches (none during `describe`).
     collector: Option<Arc<Collector>>,
     exclude: Vec<String>,
+    /// Makes `host.probe-*` for this plugin (none during `describe`).
+    prober: Option<crate::probe::Prober>,
 }
 
 impl HostState {
@@ -284,16 +305,37 @@ impl host::Host for HostState {
     }
 
     fn endpoints(&mut self) -> Vec<String> {
-        // No endpoint can be granted by this host yet.
-        Vec::new()
+        self.prober
+            .as_ref()
+            .map(|p| p.endpoints())
+            .unwrap_or_default()
     }
 
-    fn probe_tls(&mut self, endpoint: String) -> Result<types::TlsReport, types::ProbeError> {
-        Err(not_granted(&endpoint))
+    async fn probe_tls(&mut self, endpoint: String) -> Result<types::TlsReport, types::ProbeError> {
+        let deadline = self.deadline;
+        match &mut self.prober {
+            Some(p) => p
+                .probe_tls(&endpoint, deadline)
+                .await
+                .map(convert::tls_report)
+                .map_err(convert::probe_error),
+            None => Err(not_granted(&endpoint)),
+        }
     }
 
-    fn probe_http(&mut self, endpoint: String) -> Result<types::HttpReport, types::ProbeError> {
-        Err(not_granted(&endpoint))
+    async fn probe_http(
+        &mut self,
+        endpoint: String,
+    ) -> Result<types::HttpReport, types::ProbeError> {
+        let deadline = self.deadline;
+        match &mut self.prober {
+            Some(p) => p
+                .probe_http(&endpoint, deadline)
+                .await
+                .map(convert::http_report)
+                .map_err(convert::probe_error),
+            None => Err(not_granted(&endpoint)),
+        }
     }
 
     fn hash_file(&mut self, root: String, path: String) -> Result<String, String> {
@@ -308,7 +350,10 @@ impl host::Host for HostState {
 fn not_granted(endpoint: &str) -> types::ProbeError {
     types::ProbeError {
         failure: types::ProbeFailure::NotGranted,
-        message: format!("{endpoint:?} is not an endpoint granted to this plugin"),
+        message: format!(
+            "{:?}: no probes during describe",
+            endpoint.chars().take(256).collect::<String>()
+        ),
     }
 }
 
@@ -472,6 +517,7 @@ impl Sandbox {
             on_progress: None,
             collector: None,
             exclude: Vec::new(),
+            prober: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s);
@@ -523,7 +569,7 @@ impl Sandbox {
             .name("aicomply-plugin".into())
             .spawn(move || {
                 let result = match tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
+                    .enable_all()
                     .build()
                 {
                     Ok(rt) => rt.block_on(sandbox.run(&linked, &request)),
@@ -544,6 +590,11 @@ impl Sandbox {
             state.on_progress = request.on_progress.clone();
             state.collector = Some(request.collector.clone());
             state.exclude = request.exclude.clone();
+            state.prober = Some(crate::probe::Prober::new(
+                request.probe_settings.clone(),
+                request.endpoints.clone(),
+                request.capture.probes.clone(),
+            ));
         }
         let context = types::RunContext {
             config: request.config.clone(),
@@ -657,9 +708,9 @@ fn explain(err: wasmtime::Error, store: &Store<HostState>, limits: &Limits) -> S
 }
 
 mod convert {
-    //! WIT values to host model types.
+    //! WIT values to host model types, and probe results to WIT values.
     use super::types;
-    use crate::model;
+    use crate::{model, probe};
 
     fn severity(s: types::Severity) -> model::Severity {
         match s {
@@ -768,6 +819,78 @@ mod convert {
         model::Diagnostic {
             location: location(d.location),
             message: d.message,
+        }
+    }
+
+    pub fn probe_error(e: probe::ProbeError) -> types::ProbeError {
+        use probe::Failure as F;
+        use types::ProbeFailure as T;
+        types::ProbeError {
+            failure: match e.failure {
+                F::NotGranted => T::NotGranted,
+                F::AddressRefused => T::AddressRefused,
+                F::LimitReached => T::LimitReached,
+                F::ResolveFailed => T::ResolveFailed,
+                F::ConnectFailed => T::ConnectFailed,
+                F::Timeout => T::Timeout,
+                F::TlsFailed => T::TlsFailed,
+                F::ProtocolError => T::ProtocolError,
+            },
+            message: e.message,
+        }
+    }
+
+    pub fn tls_report(r: probe::TlsReport) -> types::TlsReport {
+        types::TlsReport {
+            endpoint: r.endpoint,
+            address: r.address,
+            attempts: r
+                .attempts
+                .into_iter()
+                .map(|a| types::TlsAttempt {
+                    offered: a.offered,
+                    accepted: a.accepted,
+                    version: a.version,
+                    cipher: a.cipher,
+                    error: a.error,
+                })
+                .collect(),
+            certificate: r.certificate.map(|c| types::CertificateInfo {
+                subject: c.subject,
+                issuer: c.issuer,
+                names: c.names,
+                not_before: c.not_before,
+                not_after: c.not_after,
+                days_to_expiry: c.days_to_expiry,
+                chain_length: c.chain_length,
+                chain_valid: c.chain_valid,
+                chain_error: c.chain_error,
+                hostname_matches: c.hostname_matches,
+            }),
+            not_probed: r.not_probed,
+        }
+    }
+
+    pub fn http_report(r: probe::HttpReport) -> types::HttpReport {
+        types::HttpReport {
+            endpoint: r.endpoint,
+            url: r.url,
+            address: r.address,
+            status: r.status,
+            headers: r.headers,
+            refused_unauthenticated: r.refused_unauthenticated,
+            redirects: r
+                .redirects
+                .into_iter()
+                .map(|d| types::Redirect {
+                    status: d.status,
+                    location: d.location,
+                    followed: d.followed,
+                    note: d.note,
+                })
+                .collect(),
+            body_bytes: r.body_bytes,
+            truncated: r.truncated,
         }
     }
 

@@ -162,6 +162,16 @@ pub fn summary(report: &Report, style: Style) -> String {
             style.bold("Not kept:")
         ));
     }
+    if s.probes > 0 {
+        let made = s.probes - s.probes_refused;
+        out.push_str(&format!(
+            "{} {} network probe(s) asked for: {made} made ({} failed), {} refused (not granted, address refused or over --max-probes); each is listed in the report\n",
+            style.bold("Probes:"),
+            s.probes,
+            s.probes_failed,
+            s.probes_refused
+        ));
+    }
     let applied = report.suppressions.iter().filter(|s| s.applied).count();
     let refused = report.suppressions.len() - applied;
     if !report.suppressions.is_empty() {

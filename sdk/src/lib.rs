@@ -52,10 +52,9 @@ pub mod bindings {
 
 pub use bindings::aicomply::plugin::host::{FileKind, FileMetadata};
 pub use bindings::aicomply::plugin::types::{
-    Capability, CertificateInfo, Check, Diagnostic, Finding, HttpReport, IncompleteCheck,
-    Location, MountedRoot, NotChecked, PartialOutput, PluginInfo, ProbeError, ProbeFailure,
-    Redirect, RunContext, RunOutput, ScanSettings, Severity, SkipReason, SkippedPath, TlsAttempt,
-    TlsReport,
+    Capability, CertificateInfo, Check, Diagnostic, Finding, HttpReport, IncompleteCheck, Location,
+    MountedRoot, NotChecked, PartialOutput, PluginInfo, ProbeError, ProbeFailure, Redirect,
+    RunContext, RunOutput, ScanSettings, Severity, SkipReason, SkippedPath, TlsAttempt, TlsReport,
 };
 
 /// The version of the WIT contract this SDK builds plugins against.

@@ -3,11 +3,14 @@
 
 mod support;
 
+mod access;
 mod browser;
 mod capabilities;
 mod cdp;
 mod models;
+mod network;
 mod pipeline;
+mod probes;
 mod reports;
 mod sandbox;
 mod targets;

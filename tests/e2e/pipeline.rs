@@ -15,10 +15,12 @@ fn example_target_exact_findings_statuses_and_reports() {
     assert_eq!(code(&run), 1, "{}", stderr(&run));
 
     let report = read_json(&out_dir.path().join("report.json"));
-    assert_eq!(report["schema_version"], "1.2.0");
+    assert_eq!(report["schema_version"], "1.3.0");
     let mut all = example_findings();
     all.extend(example_code_findings());
     all.extend(example_host_findings());
+    all.extend(crate::network::example_network_findings());
+    all.extend(crate::access::example_access_findings());
     all.sort();
     assert_eq!(finding_keys(&report), all);
     let call = report["findings"]
@@ -34,9 +36,11 @@ fn example_target_exact_findings_statuses_and_reports() {
     assert_eq!(control_status(&report, "CODE-3"), "failed");
     assert_eq!(control_status(&report, "CODE-4"), "failed");
     assert_eq!(control_status(&report, "CONT-3"), "failed");
-    // No evidence or no plugin: never "passed".
-    assert_eq!(control_status(&report, "NET-1"), "not_checked");
-    assert_eq!(control_status(&report, "HOST-4"), "failed");
+    for control in [
+        "NET-1", "NET-2", "NET-3", "NET-4", "IAM-1", "IAM-2", "HOST-4",
+    ] {
+        assert_eq!(control_status(&report, control), "failed", "{control}");
+    }
     let container = plugin(&report, "container");
     assert_eq!(container["status"], "ok");
     assert_eq!(container["source"], "embedded:container");
@@ -85,7 +89,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     // The terminal summary names counts and where the reports went.
     let err = stderr(&run);
     assert!(
-        err.contains("Findings: 56 findings (critical 5, high 11, medium 15, low 25, info 0)"),
+        err.contains("Findings: 74 findings (critical 6, high 18, medium 21, low 29, info 0)"),
         "{err}"
     );
     assert!(
@@ -211,7 +215,7 @@ fn progress_on_a_terminal_shows_plugins_and_files() {
         "{screen:?}"
     );
     let last = live.last().unwrap();
-    assert!(last.starts_with("aicomply 3 of 3 plugins done"), "{last:?}");
+    assert!(last.starts_with("aicomply 5 of 5 plugins done"), "{last:?}");
     let files: u64 = last
         .split(" · ")
         .find_map(|p| p.strip_suffix(" files examined"))
@@ -291,7 +295,7 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.starts_with("custom 56 findings for "), "{md}");
+    assert!(md.starts_with("custom 74 findings for "), "{md}");
     // The built-in HTML template is still used.
     assert!(
         std::fs::read_to_string(out.join("report.html"))
@@ -474,6 +478,9 @@ fn tricky_fixture_exercises_every_parsing_rule() {
         // /etc/sysctl.d overrides the same name in /usr/lib; sysctl.conf is last.
         ("HOST-SYSCTL-HARDENING", "etc/sysctl.conf", 2),
         ("HOST-SYSCTL-HARDENING", "etc/sysctl.d/50-default.conf", 2),
+        // No serviceAccountName and no automount setting on pod or account.
+        ("IAM-K8S-DEFAULT-SERVICE-ACCOUNT", "k8s/workers.yaml", 15),
+        ("IAM-K8S-TOKEN-AUTOMOUNT", "k8s/workers.yaml", 15),
     ]
     .iter()
     .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))

@@ -502,13 +502,13 @@ fn a_plugin_built_against_contract_0_1_0_still_runs() {
     assert_eq!(old["files_examined"], Value::Null, "0.1.0 has no progress");
     assert_eq!(
         old["log"][0].as_str().unwrap(),
-        "info: 17 entries in the target"
+        "info: 18 entries in the target"
     );
     assert_eq!(
         s.messages("contract-0-1-0"),
         vec![(
             "OLD-CONTRACT-1".to_string(),
-            "the target has 17 entries".to_string()
+            "the target has 18 entries".to_string()
         )]
     );
     for id in ["container", "code", "host"] {

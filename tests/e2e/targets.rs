@@ -678,7 +678,9 @@ fn the_host_hashes_only_regular_files_inside_the_plugins_grants() {
     );
     let d = &r.plugin("hasher")["diagnostics"][0]["message"];
     assert!(
-        d.as_str().unwrap().contains("fs-read on root \"host\" was not granted"),
+        d.as_str()
+            .unwrap()
+            .contains("fs-read on root \"host\" was not granted"),
         "{d}"
     );
 }

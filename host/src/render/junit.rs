@@ -84,6 +84,35 @@ pub fn render(report: &Report) -> String {
             }
             out.push_str("    </testcase>\n");
         }
+        // The network probes of this domain's plugins, as the suite's output.
+        let probes: Vec<String> = report
+            .plugins
+            .iter()
+            .filter(|p| p.domain == d.id)
+            .flat_map(|p| p.probes.iter().map(move |r| (p, r)))
+            .map(|(p, r)| {
+                let mut line = format!(
+                    "probe {} {} {}: {}",
+                    p.id,
+                    r.kind.as_str(),
+                    r.endpoint,
+                    r.outcome.as_str()
+                );
+                if let Some(a) = &r.address {
+                    line.push_str(&format!(" at {a}"));
+                }
+                if let (Some(f), Some(m)) = (r.failure, &r.message) {
+                    line.push_str(&format!(" ({}: {m})", f.as_str()));
+                }
+                line
+            })
+            .collect();
+        if !probes.is_empty() {
+            out.push_str(&format!(
+                "    <system-out>{}</system-out>\n",
+                xml(&probes.join("\n"))
+            ));
+        }
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");

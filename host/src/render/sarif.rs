@@ -164,6 +164,47 @@ pub fn render(report: &Report) -> Value {
             }));
         }
     }
+    // Every network probe, made or refused: a notification each, and the
+    // full records (what each probe found) in the invocation's properties.
+    let mut probes = Vec::new();
+    for p in &report.plugins {
+        for r in &p.probes {
+            let outcome = match r.outcome {
+                crate::probe::ProbeOutcome::Ok => "made",
+                crate::probe::ProbeOutcome::Refused => "refused",
+                crate::probe::ProbeOutcome::Failed => "failed",
+            };
+            let kind = match r.kind {
+                crate::probe::ProbeKind::Tls => "TLS",
+                crate::probe::ProbeKind::Http => "HTTP",
+            };
+            let mut text = format!("{} {kind} probe of {} {outcome}", p.id, r.endpoint);
+            if let Some(a) = &r.address {
+                text.push_str(&format!(" ({a})"));
+            }
+            if let (Some(f), Some(m)) = (r.failure, &r.message) {
+                text.push_str(&format!(": {}: {m}", f.as_str()));
+            }
+            notifications.push(json!({
+                "level": if r.outcome == crate::probe::ProbeOutcome::Ok { "note" } else { "warning" },
+                "message": { "text": text },
+                "descriptor": { "id": "aicomply/probe" },
+                "properties": { "plugin": p.id, "kind": r.kind, "endpoint": r.endpoint, "outcome": r.outcome, "failure": r.failure, "address": r.address },
+            }));
+            let mut record = serde_json::to_value(r).unwrap_or_default();
+            if let Some(o) = record.as_object_mut() {
+                o.insert("plugin".into(), json!(p.id));
+            }
+            probes.push(record);
+        }
+        if p.probes_over_limit > 0 {
+            notifications.push(json!({
+                "level": "warning",
+                "message": { "text": format!("{} asked for {} more probes past --max-probes; refused and counted", p.id, p.probes_over_limit) },
+                "descriptor": { "id": "aicomply/probe" },
+            }));
+        }
+    }
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -181,6 +222,13 @@ pub fn render(report: &Report) -> Value {
                 "startTimeUtc": report.run.started_at,
                 "endTimeUtc": report.run.finished_at,
                 "toolExecutionNotifications": notifications,
+                "properties": {
+                    "probes": probes,
+                    "endpointsGranted": report.plugins.iter()
+                        .filter(|p| !p.endpoints_granted.is_empty())
+                        .map(|p| json!({ "plugin": p.id, "endpoints": p.endpoints_granted }))
+                        .collect::<Vec<_>>(),
+                },
             }],
             "results": results,
         }],

@@ -74,7 +74,11 @@ fn guest_sha256(ctx: &Context, path: &str) -> Result<String, String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 aicomply_sdk::export_plugin!(Hasher);
