@@ -61,6 +61,19 @@ impl Skip {
     pub fn name(&self) -> &str {
         self.relative.rsplit('/').next().unwrap_or(&self.relative)
     }
+
+    /// Whether what was not examined cannot be named: a folder not listed
+    /// or not entered, a name that is not UTF-8, the rest of a tree past
+    /// the file limit. Any check may have needed it.
+    pub fn could_be_anything(&self) -> bool {
+        match self.reason {
+            SkipReason::BadName | SkipReason::DepthLimit | SkipReason::FileLimit => true,
+            SkipReason::Unreadable => {
+                self.detail.starts_with("folder not listed") || self.relative == "."
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Bounds and exclusions for [`walk`].

@@ -65,6 +65,18 @@ impl Scan {
     }
 
     /// Record that `check_id` was evaluated (whether or not it found anything).
+    /// Each check of `group` is evaluated when there were `inputs` to
+    /// judge; otherwise it is not checked, with `reason`.
+    pub fn evaluated_if(&mut self, inputs: usize, group: &[&str], reason: &str) {
+        for check in group {
+            if inputs > 0 {
+                self.evaluated(check);
+            } else {
+                self.not_checked(check, reason);
+            }
+        }
+    }
+
     pub fn evaluated(&mut self, check_id: &str) {
         self.check(check_id);
         if !self.evaluated.iter().any(|c| c == check_id) {

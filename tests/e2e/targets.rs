@@ -176,6 +176,22 @@ impl Run {
     }
 
     /// Every report format was written, and none holds `text`.
+    /// A plugin's diagnostics, as `path: message`.
+    fn diagnostics(&self, plugin: &str) -> Vec<String> {
+        self.plugin(plugin)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    d["location"]["path"].as_str().unwrap(),
+                    d["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
     fn reports_complete_without(&self, text: &str) {
         for name in [
             "report.html",
@@ -543,18 +559,7 @@ fn a_plugin_cannot_make_the_host_read_outside_its_grants() {
         "only the real one: {suppressions:#?}"
     );
     assert_eq!(suppressions[0]["path"], "suppressed.txt");
-    let diagnostics: Vec<String> = r.plugin("points-anywhere")["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{}: {}",
-                d["location"]["path"].as_str().unwrap(),
-                d["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let diagnostics = r.diagnostics("points-anywhere");
     let said = |path: &str, what: &str| {
         assert!(
             diagnostics
@@ -629,18 +634,7 @@ fn the_host_hashes_only_regular_files_inside_the_plugins_grants() {
             ("model.bin".to_string(), abc.to_string())
         ]
     );
-    let diagnostics: Vec<String> = r.plugin("hasher")["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{}: {}",
-                d["location"]["path"].as_str().unwrap(),
-                d["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let diagnostics = r.diagnostics("hasher");
     let said = |path: &str, what: &str| {
         assert!(
             diagnostics

@@ -115,12 +115,7 @@ fn checks_of(kind: Kind) -> Vec<&'static str> {
 
 fn affected(skip: &fs::Skip) -> Vec<&'static str> {
     use aicomply_sdk::SkipReason as R;
-    let unknown = match skip.reason {
-        R::BadName | R::DepthLimit | R::FileLimit => true,
-        R::Unreadable => skip.detail.starts_with("folder not listed") || skip.relative == ".",
-        _ => false,
-    };
-    if unknown {
+    if skip.could_be_anything() {
         return [
             checks::FILE_CHECKS,
             checks::K8S_CHECKS,
@@ -344,24 +339,13 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, meta: Option<MetaFn>, scan:
 
     k8s.judge(scan);
 
-    let mark = |scan: &mut Scan, n: usize, group: &[&str], why: &str| {
-        for c in group {
-            if n > 0 {
-                scan.evaluated(c);
-            } else {
-                scan.not_checked(c, why);
-            }
-        }
-    };
     if meta.is_some() {
-        mark(
-            scan,
+        scan.evaluated_if(
             secrets,
             &[checks::SECRET_READABLE, checks::KEY_GROUP_WRITABLE],
             "no private keys or credentials files in the target",
         );
-        mark(
-            scan,
+        scan.evaluated_if(
             sensitive + model_dirs.len(),
             &[checks::WORLD_WRITABLE],
             "no models, keys or configuration files in the target",
@@ -384,8 +368,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, meta: Option<MetaFn>, scan:
             );
         }
     }
-    mark(
-        scan,
+    scan.evaluated_if(
         found.statements,
         &[
             checks::CLOUD_ADMIN,
@@ -394,26 +377,22 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, meta: Option<MetaFn>, scan:
         ],
         "no AWS IAM policy documents (JSON, CloudFormation or Terraform) in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         found.bindings,
         &[checks::CLOUD_PRIMITIVE_ROLE],
         "no GCP IAM bindings in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         usize::from(passwd.is_some()),
         checks::PASSWD_CHECKS,
         "no etc/passwd in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         usize::from(group.is_some()),
         checks::GROUP_CHECKS,
         "no etc/group in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         sudo_read,
         checks::SUDO_CHECKS,
         "no etc/sudoers or etc/sudoers.d in the target",

@@ -136,13 +136,7 @@ fn checks_of(kind: Kind) -> &'static [&'static str] {
 /// folder not listed or not entered, a name that is not UTF-8, the rest of
 /// a tree past the file limit).
 fn affected(skip: &fs::Skip) -> Vec<&'static str> {
-    use aicomply_sdk::SkipReason as R;
-    let unknown = match skip.reason {
-        R::BadName | R::DepthLimit | R::FileLimit => true,
-        R::Unreadable => skip.detail.starts_with("folder not listed") || skip.relative == ".",
-        _ => false,
-    };
-    if unknown {
+    if skip.could_be_anything() {
         return [
             checks::DOCKERFILE_CHECKS,
             checks::DAEMON_CHECKS,
@@ -248,39 +242,33 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
     if daemons > 0 {
         daemon::check(&settings, scan);
     }
-    mark(
-        scan,
+    scan.evaluated_if(
         composes,
         checks::COMPOSE_CHECKS,
         "no docker-compose files in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         runtimes,
         checks::RUNTIME_CHECKS,
         "no package database (var/lib/dpkg/status, or an RPM database under var/lib/rpm or usr/lib/sysimage/rpm) in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         pipelines,
         checks::CI_CHECKS,
         "no CI pipelines (.github/workflows, .gitlab-ci.yml) in the target",
     );
 
-    mark(
-        scan,
+    scan.evaluated_if(
         dockerfiles,
         checks::DOCKERFILE_CHECKS,
         "no Dockerfile or Containerfile in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         daemons,
         checks::DAEMON_CHECKS,
         "no readable Docker daemon configuration (daemon.json) in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         workloads,
         checks::K8S_CHECKS,
         "no Kubernetes workload manifests in the target",
@@ -317,18 +305,6 @@ fn runtime_versions(
             scan.finding(checks::RUNTIME_OUTDATED, format!("{package} {version} is from a release series that no longer receives security fixes (table as of {RUNTIME_TABLE_DATE})"))
                 .at(Location::target(path))
                 .evidence(format!("{package} {version}"));
-        }
-    }
-}
-
-/// A group of checks is evaluated when at least one file of its kind was
-/// read; otherwise it is not checked, with the reason.
-fn mark(scan: &mut Scan, files_read: usize, group: &[&str], reason: &str) {
-    for check in group {
-        if files_read > 0 {
-            scan.evaluated(check);
-        } else {
-            scan.not_checked(check, reason);
         }
     }
 }

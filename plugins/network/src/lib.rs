@@ -217,16 +217,10 @@ fn all_file_checks() -> Vec<&'static str> {
 }
 
 fn affected(skip: &fs::Skip, resolved: &BTreeSet<String>) -> Vec<&'static str> {
-    use aicomply_sdk::SkipReason as R;
     if resolved.contains(&skip.relative) {
         return Vec::new();
     }
-    let unknown = match skip.reason {
-        R::BadName | R::DepthLimit | R::FileLimit => true,
-        R::Unreadable => skip.detail.starts_with("folder not listed") || skip.relative == ".",
-        _ => false,
-    };
-    if unknown {
+    if skip.could_be_anything() {
         return all_file_checks();
     }
     let mut v = classify(&skip.relative).map(checks_of).unwrap_or_default();
@@ -455,8 +449,7 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
         }
     }
     let (ingresses, inference, services) = kubernetes::check(&objects, scan);
-    mark(
-        scan,
+    scan.evaluated_if(
         ingresses,
         &[
             checks::INGRESS_NO_TLS,
@@ -465,14 +458,12 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
         ],
         "no Kubernetes Ingress in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         inference,
         &[checks::K8S_NETWORK_POLICY],
         "no inference workloads (vLLM, TGI, Triton, KServe, Ollama, ... by image, name or labels) in the Kubernetes manifests",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         services,
         &[checks::K8S_SERVICE_EXPOSED],
         "no Kubernetes Service in the target",
@@ -483,8 +474,7 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
     for p in &processes {
         apps::check_process(p, scan);
     }
-    mark(
-        scan,
+    scan.evaluated_if(
         c.processes + c.app_files,
         &[
             checks::APP_TLS_PROTOCOL,
@@ -493,32 +483,27 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
         ],
         "no Dockerfile, compose service, Kubernetes container, gunicorn.conf.py or .env file in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         c.cors_inputs,
         &[checks::CORS_WILDCARD],
         "no nginx configuration or Python application code in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         c.haproxy,
         checks::HAPROXY_CHECKS,
         "no HAProxy configuration (haproxy.cfg) in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         c.envoy,
         checks::ENVOY_CHECKS,
         "no Envoy configuration (listeners with filter_chains) in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         c.traefik,
         checks::TRAEFIK_CHECKS,
         "no Traefik TLS options (tls.options or TLSOption) in the target",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         c.encryption,
         &[checks::MODEL_ENCRYPTION],
         "no model encryption settings declared in the target (encryption of the volume holding models is not visible in files)",
@@ -730,8 +715,7 @@ fn nginx_configs(
         return resolved_links;
     }
     c.cors_inputs += 1;
-    mark(
-        scan,
+    scan.evaluated_if(
         outcome.tls_servers,
         &[
             checks::NGINX_TLS_PROTOCOL,
@@ -740,14 +724,12 @@ fn nginx_configs(
         ],
         "no nginx server listens with ssl",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         outcome.servers,
         &[checks::NGINX_PLAINTEXT],
         "no nginx server blocks in the configuration",
     );
-    mark(
-        scan,
+    scan.evaluated_if(
         outcome.proxy_locations,
         &[checks::NGINX_RATE_LIMIT, checks::NGINX_NO_AUTH],
         "no nginx location proxies to an upstream API (proxy_pass, grpc_pass, uwsgi_pass)",
@@ -885,18 +867,6 @@ fn report_expander(ex: &nginx::Expander, scan: &mut Scan) {
                 u.pattern
             ),
         );
-    }
-}
-
-/// A group of checks is evaluated when there was something to judge;
-/// otherwise it is not checked, with the reason.
-fn mark(scan: &mut Scan, inputs: usize, group: &[&str], reason: &str) {
-    for check in group {
-        if inputs > 0 {
-            scan.evaluated(check);
-        } else {
-            scan.not_checked(check, reason);
-        }
     }
 }
 
