@@ -13,4 +13,5 @@ mod pipeline;
 mod probes;
 mod reports;
 mod sandbox;
+mod secrets;
 mod targets;

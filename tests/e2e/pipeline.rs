@@ -89,7 +89,7 @@ fn example_target_exact_findings_statuses_and_reports() {
     // The terminal summary names counts and where the reports went.
     let err = stderr(&run);
     assert!(
-        err.contains("Findings: 74 findings (critical 6, high 18, medium 21, low 29, info 0)"),
+        err.contains("Findings: 87 findings (critical 8, high 24, medium 24, low 30, info 1)"),
         "{err}"
     );
     assert!(
@@ -118,7 +118,7 @@ fn hardened_target_passes_with_exit_0() {
     );
     assert_eq!(report["findings"][0]["severity"], "info");
     for control in [
-        "HOST-1", "HOST-2", "HOST-3", "HOST-4", "HOST-5", "CONT-1", "CONT-2", "CONT-3",
+        "HOST-1", "HOST-2", "HOST-3", "HOST-4", "HOST-5", "CONT-1", "CONT-2", "CONT-3", "CODE-1",
     ] {
         assert_eq!(control_status(&report, control), "passed", "{control}");
     }
@@ -295,7 +295,7 @@ fn custom_templates_replace_builtin_ones_and_errors_name_file_and_line() {
     );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.starts_with("custom 74 findings for "), "{md}");
+    assert!(md.starts_with("custom 87 findings for "), "{md}");
     // The built-in HTML template is still used.
     assert!(
         std::fs::read_to_string(out.join("report.html"))
@@ -610,8 +610,18 @@ fn our_own_deployment_examples_pass_our_checks() {
     )
     .unwrap();
     let (run, report) = run_json(&target, &["-q"]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    assert_eq!(finding_keys(&report), vec![]);
+    // The workflow is the repository's secret scanning and SCA (aicomply
+    // with the OSV export); static analysis is another tool's job, and this
+    // repository has none.
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    assert_eq!(
+        finding_keys(&report),
+        vec![(
+            "CODE-CI-SAST-MISSING".to_string(),
+            ".github/workflows".to_string(),
+            0
+        )]
+    );
     let container = plugin(&report, "container");
     let evaluated = container["checks"]
         .as_array()

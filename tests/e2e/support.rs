@@ -220,13 +220,38 @@ pub fn example_host_findings() -> Vec<(String, String, u64)> {
 /// The findings the code plugin reports on the example target.
 pub fn example_code_findings() -> Vec<(String, String, u64)> {
     let mut v: Vec<(String, String, u64)> = [
+        ("CODE-CI-SAST-MISSING", ".github/workflows", 0),
+        ("CODE-CI-SCA-MISSING", ".github/workflows", 0),
+        ("CODE-CI-SECRET-SCAN-MISSING", ".github/workflows", 0),
+        ("CODE-DEPS-ADVISORY-DATABASE", "requirements.txt", 0),
+        ("CODE-DEPS-KNOWN-VULNERABLE", "requirements.txt", 3),
+        ("CODE-DEPS-NO-HASHES", "requirements.txt", 0),
+        (
+            "CODE-GHA-ACTION-UNPINNED",
+            ".github/workflows/release.yml",
+            12,
+        ),
+        (
+            "CODE-GHA-ACTION-UNPINNED",
+            ".github/workflows/release.yml",
+            13,
+        ),
+        (
+            "CODE-GHA-ACTION-UNPINNED",
+            ".github/workflows/release.yml",
+            19,
+        ),
         (
             "CODE-MODEL-PICKLE-FORMAT",
             "models/intent-classifier.pkl",
             0,
         ),
         ("CODE-MODEL-PICKLE-FORMAT", "models/reranker.bin", 0),
+        ("CODE-NB-SECRET-SOURCE", "notebooks/reranker-eval.ipynb", 28),
         ("CODE-PICKLE-DANGEROUS-CALL", "models/reranker.bin", 0),
+        ("CODE-PY-TORCH-LOAD-UNSAFE", "app/server.py", 8),
+        ("CODE-SECRET-HUGGINGFACE-TOKEN", "Dockerfile", 13),
+        ("CODE-SECRET-WANDB-KEY", "Dockerfile", 14),
     ]
     .iter()
     .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))

@@ -355,7 +355,15 @@ fn a_plugin_that_fails_halfway_keeps_what_it_handed_over() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = plugin_dir(dir.path(), &[aicomply_test_plugins::EMITS_THEN_TRAPS]);
     let r = t.run(
-        &["--plugins", plugins.to_str().unwrap(), "--fail-on", "none"],
+        // Alone, so that CODE-2's status is this plugin's alone (the code
+        // plugin fails it on this target).
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--no-embedded",
+            "--fail-on",
+            "none",
+        ],
         BOUND,
     );
     assert_eq!(r.code(), 3);

@@ -163,29 +163,61 @@ impl Renderer {
             (_, Some(name)) => {
                 let mut context = inert(report)?;
                 group_findings(&mut context);
+                context["brief_findings"] = serde_json::Value::Array(Vec::new());
                 context["omitted_findings"] = 0.into();
                 let text = self.template(name, &context)?;
                 if format != Format::Md || text.len() <= MARKDOWN_LIMIT {
                     return Ok(text);
                 }
-                // Too long for a pull-request comment: keep the most severe
-                // findings that fit and say how many were left out.
-                let all = context["findings"].as_array().map_or(0, Vec::len);
-                let mut keep = all;
-                loop {
-                    keep /= 2;
-                    let mut cut = context.clone();
-                    if let Some(list) = cut["findings"].as_array_mut() {
-                        list.truncate(keep);
-                    }
-                    group_findings(&mut cut);
-                    cut["omitted_findings"] = (all - keep).into();
-                    let text = self.template(name, &cut)?;
-                    if text.len() <= MARKDOWN_LIMIT || keep == 0 {
-                        return Ok(text);
-                    }
+                self.markdown_within_limit(name, context)
+            }
+        }
+    }
+
+    /// Too long for a pull-request comment: keep as many findings in full
+    /// as fit, list the rest one line each (so every finding still shows
+    /// its check and location), and only when even that is too long, count
+    /// the ones left out. The order is the report's (most severe first).
+    fn markdown_within_limit(
+        &self,
+        name: &'static str,
+        context: serde_json::Value,
+    ) -> Result<String, String> {
+        let findings = context["findings"].as_array().cloned().unwrap_or_default();
+        let all = findings.len();
+        let render = |full: usize, brief: usize| {
+            let mut cut = context.clone();
+            cut["findings"] = findings[..full].to_vec().into();
+            cut["brief_findings"] = findings[full..full + brief].to_vec().into();
+            cut["omitted_findings"] = (all - full - brief).into();
+            self.template(name, &cut)
+        };
+        let fits = |text: &String| text.len() <= MARKDOWN_LIMIT;
+        // The largest n for which `attempt(n)` fits, by bisection over
+        // 0..=hi; None when even n = 0 does not fit.
+        let largest = |hi: usize, attempt: &dyn Fn(usize) -> Result<String, String>| {
+            let first = attempt(0)?;
+            if !fits(&first) {
+                return Ok::<_, String>(None);
+            }
+            let (mut lo, mut hi, mut best) = (0, hi, first);
+            while lo < hi {
+                let mid = lo + (hi - lo).div_ceil(2);
+                let text = attempt(mid)?;
+                if fits(&text) {
+                    (lo, best) = (mid, text);
+                } else {
+                    hi = mid - 1;
                 }
             }
+            Ok(Some(best))
+        };
+        if let Some(text) = largest(all, &|full| render(full, all - full))? {
+            return Ok(text);
+        }
+        match largest(all, &|brief| render(0, brief))? {
+            Some(text) => Ok(text),
+            None => render(0, 0),
         }
     }
 

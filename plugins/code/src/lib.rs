@@ -1,28 +1,36 @@
-//! aicomply's first-party plugin for the code domain, starting with model
-//! files: pickle (and everything built on it), PyTorch, joblib, NumPy,
-//! Keras, TensorFlow SavedModel, ONNX, safetensors and GGUF, recognised by
-//! content, never by extension alone (CODE-3, CODE-4).
+//! aicomply's first-party plugin for the code domain. One module per
+//! concern: [`secrets`] in every text file, [`python`] code, CI/CD
+//! [`pipelines`] and [`deps`] (dependencies) for CODE-1; [`notebooks`] for
+//! CODE-2; and model files ([`scanner`]): pickle (and everything built on
+//! it), PyTorch, joblib, NumPy, Keras, TensorFlow SavedModel, ONNX,
+//! safetensors and GGUF, recognised by content, never by extension alone
+//! (CODE-3, CODE-4).
 //!
 //! Everything here is plain Rust: it compiles natively for tests and to
 //! `wasm32-wasip2` as a plugin.
 
 pub mod checks;
 pub mod compress;
+pub mod deps;
 pub mod gguf;
 pub mod input;
 pub mod keras;
+pub mod notebooks;
 pub mod numpy;
 pub mod pickle;
+pub mod pipelines;
 pub mod protobuf;
+pub mod python;
 pub mod safetensors;
 pub mod scanner;
+pub mod secrets;
 pub mod tar;
 pub mod zip;
 
 use std::path::Path;
 
 use aicomply_sdk::fs::{self, WalkOptions};
-use aicomply_sdk::{Capability, Context, Plugin, PluginInfo, Scan};
+use aicomply_sdk::{Capability, Context, Plugin, PluginInfo, Scan, SkipReason};
 
 pub struct CodePlugin;
 
@@ -33,10 +41,13 @@ impl Plugin for CodePlugin {
             name: "Code and models".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             domain: "code".into(),
-            description: "Model files: formats that run code when loaded, and what that code does (CODE-3, CODE-4)."
+            description: "Secrets in text files, unsafe Python, CI pipelines that do not scan or can be subverted, and dependencies that are unpinned, from unsafe indexes or known to be vulnerable (CODE-1); notebooks' code, outputs and metadata (CODE-2); model files: formats that run code when loaded, and what that code does (CODE-3, CODE-4)."
                 .into(),
             checks: checks::catalogue(),
-            capabilities: vec![Capability::fs_read("target", "reads model files")],
+            capabilities: vec![
+                Capability::fs_read("target", "reads source, notebooks, pipelines, dependency files and model files"),
+                Capability::fs_read(OSV_ROOT, "an OSV advisory database (osv.dev's PyPI export) for known-vulnerable dependencies; optional"),
+            ],
         }
     }
 
@@ -44,36 +55,150 @@ impl Plugin for CodePlugin {
         let mut config = scanner::Config::default();
         // `suspicious = "fail"`: imports outside the allow-list fail CODE-4.
         config.suspicious_fails = ctx.config("suspicious") == Some("fail");
-        scan_tree(ctx.target()?, &WalkOptions::for_run(ctx), &config, scan);
+        scan_tree_with(
+            ctx.target()?,
+            &WalkOptions::for_run(ctx),
+            &config,
+            ctx.root(OSV_ROOT),
+            scan,
+        );
         Ok(())
     }
 }
 
 aicomply_sdk::export_plugin!(CodePlugin);
 
-/// Scan every file under `root` for model files.
+/// Largest pipeline or dependency file read (they are small; a larger
+/// one is not what it claims to be, and is listed instead).
+const MAX_MANIFEST: usize = 4 << 20;
+
+/// Where an operator's OSV advisory database is mounted, if granted.
+const OSV_ROOT: &str = "osv";
+
+/// Scan every file under `root` for secrets and model files.
 pub fn scan_tree(root: &Path, options: &WalkOptions, config: &scanner::Config, scan: &mut Scan) {
+    scan_tree_with(root, options, config, None, scan)
+}
+
+/// [`scan_tree`], with an OSV database at `osv` (the granted root).
+pub fn scan_tree_with(
+    root: &Path,
+    options: &WalkOptions,
+    config: &scanner::Config,
+    osv: Option<&Path>,
+    scan: &mut Scan,
+) {
     let walk = fs::walk(root, options);
     // Models are recognised by content, so any path not examined could
-    // have been one: every model check is incomplete without it.
-    walk.report_gaps(scan, "target", |_| checks::MODEL_CHECKS.to_vec());
+    // have been one: every model check is incomplete without it. So could
+    // a text file with a secret, unless the path is a FIFO or device, or
+    // a link out of the target (what it points to is not in the tree).
+    // The other analysers know their files by name.
+    walk.report_gaps(scan, "target", |skip| {
+        let mut affected = checks::MODEL_CHECKS.to_vec();
+        if !matches!(skip.reason, SkipReason::Symlink | SkipReason::SpecialFile) {
+            affected.extend_from_slice(checks::SECRET_CHECKS);
+        }
+        let relative = skip.relative.as_str();
+        affected.extend(pipelines::gap_checks(relative));
+        affected.extend(deps::gap_checks(relative));
+        if skip.could_be_anything() || python::may_be_python(relative) {
+            affected.extend_from_slice(python::CHECKS);
+        }
+        if skip.could_be_anything() || notebooks::is_notebook(relative) {
+            affected.extend(notebooks::checks());
+        }
+        affected
+    });
+    let mut texts = secrets::Stats::default();
+    let mut pipes = pipelines::Pipelines::new();
+    let mut dependencies = deps::Deps::new();
+    if let Some(osv) = osv {
+        dependencies.set_osv_root(osv, OSV_ROOT);
+    }
+    let (mut python_files, mut notebook_files, mut models) = (0, 0, 0);
     let progress = aicomply_sdk::Progress::new(u32::try_from(walk.files.len()).ok());
-    let mut models = 0;
     for entry in &walk.files {
+        let relative = entry.relative.as_str();
         let mut scanner = scanner::Scanner::new(scan, config);
-        scanner.scan_file(entry.path.clone(), &entry.relative);
+        scanner.scan_file(entry.path.clone(), relative);
         models += scanner.models;
+        if notebooks::is_notebook(relative) {
+            // The notebook reader decodes the JSON strings and searches
+            // them for secrets itself, finding what the raw text hides.
+            notebook_files += usize::from(notebooks::scan_path(&entry.path, relative, scan));
+        } else {
+            let read = secrets::scan_file(scan, &entry.path, relative, &mut texts, |scan, text| {
+                python_files += usize::from(python::scan_file(relative, text, scan));
+                let manifest = pipelines::wants(relative) || deps::wants(relative);
+                if manifest && text.len() > MAX_MANIFEST {
+                    unread_manifest(
+                        scan,
+                        relative,
+                        &format!("over the {MAX_MANIFEST}-byte limit"),
+                    );
+                } else if manifest {
+                    pipes.scan_file(relative, text, scan);
+                    dependencies.scan_file(relative, text, scan);
+                }
+            });
+            if let secrets::Outcome::Unread(why) = read {
+                if pipelines::wants(relative) || deps::wants(relative) {
+                    unread_manifest(scan, relative, &why);
+                }
+                if python::may_be_python(relative) {
+                    for check in python::CHECKS {
+                        scan.incomplete(check, format!("{relative} not analysed ({why})"));
+                    }
+                }
+            }
+        }
         progress.file_done();
         // What this file gave is the host's now, whatever the next one does.
         scan.checkpoint();
     }
     progress.finish();
+    // GitLab includes and local actions are read by path when referenced.
+    // A reference that climbs out of the target is refused here; a link
+    // out of it is refused by the sandbox (the target is the only root).
+    let mut read = |relative: &str| -> Result<String, String> {
+        let inside = fs::resolve_link("", relative)
+            .filter(|r| !relative.starts_with('/') && !r.is_empty())
+            .ok_or_else(|| "not a path inside the target".to_string())?;
+        fs::read_text(&root.join(inside), MAX_MANIFEST as u64).map_err(|e| e.to_string())
+    };
+    pipes.finish(scan, &mut read);
+    dependencies.finish(scan, &mut read);
+    python::finish(scan, python_files);
+    notebooks::finish(scan, notebook_files);
+    for check in checks::SECRET_CHECKS {
+        if texts.texts > 0 {
+            scan.evaluated(check);
+        } else {
+            scan.not_checked(check, "no text files in the target");
+        }
+    }
     for check in checks::MODEL_CHECKS {
         if models > 0 {
             scan.evaluated(check);
         } else {
             scan.not_checked(check, "no model files in the target");
         }
+    }
+}
+
+/// A pipeline or dependency file that could not be read: listed, and the
+/// checks that needed it incomplete.
+fn unread_manifest(scan: &mut Scan, relative: &str, why: &str) {
+    scan.diagnostic(
+        aicomply_sdk::Location::target(relative),
+        format!("not read: {why}"),
+    );
+    for check in pipelines::gap_checks(relative)
+        .into_iter()
+        .chain(deps::gap_checks(relative))
+    {
+        scan.incomplete(check, format!("{relative} not read ({why})"));
     }
 }
 
@@ -191,5 +316,79 @@ mod corpus {
             expected.as_object().unwrap().len(),
             failures.join("\n")
         );
+    }
+}
+
+#[cfg(test)]
+mod secrets_corpus {
+    //! The secrets fixtures (tests/fixtures/secrets-*, see
+    //! secrets-planted/generate.py): every planted secret is found at its
+    //! path and line and nothing else; nothing on the traps.
+    use super::*;
+
+    fn findings(tree: &str) -> Vec<(String, String, u32)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures")
+            .join(tree);
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(
+            &dir,
+            &WalkOptions::default(),
+            &scanner::Config::default(),
+            &mut scan,
+        );
+        let secret = |f: &&aicomply_sdk::Finding| {
+            f.check_id.starts_with("CODE-SECRET-") || f.check_id.starts_with("CODE-NB-SECRET-")
+        };
+        for f in scan.findings().iter().filter(secret) {
+            let e = f.evidence.as_deref().unwrap_or("");
+            assert!(e.contains("chars)"), "evidence not redacted: {e}");
+        }
+        let mut v: Vec<_> = scan
+            .findings()
+            .iter()
+            .filter(secret)
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                (f.check_id.clone(), l.path.clone(), l.line.unwrap_or(0))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn every_planted_secret_is_found_where_it_is_and_nothing_else() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/secrets-planted");
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
+        let mut want: Vec<(String, String, u32)> = expected["planted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["check"].as_str().unwrap().to_string(),
+                    e["path"].as_str().unwrap().to_string(),
+                    e["line"].as_u64().unwrap() as u32,
+                )
+            })
+            .collect();
+        want.sort();
+        let got = findings("secrets-planted");
+        let missed: Vec<_> = want.iter().filter(|w| !got.contains(w)).collect();
+        let extra: Vec<_> = got.iter().filter(|g| !want.contains(g)).collect();
+        assert!(
+            missed.is_empty() && extra.is_empty(),
+            "missed {missed:#?}\nextra {extra:#?}"
+        );
+    }
+
+    #[test]
+    fn nothing_is_reported_on_the_look_alikes() {
+        let got = findings("secrets-traps");
+        assert!(got.is_empty(), "{got:#?}");
     }
 }
