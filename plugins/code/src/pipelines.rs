@@ -371,6 +371,9 @@ struct Ctx<'a> {
     text: &'a str,
     project: &'a str,
     events: Vec<String>,
+    /// Inputs declared as choice, boolean, number or environment: their
+    /// values are one of a fixed set, nothing a shell could read as code.
+    typed_inputs: BTreeSet<String>,
 }
 
 impl Pipelines {
@@ -519,10 +522,14 @@ impl Pipelines {
                     .at(Location::target(first.path.clone()).line(first.line));
                 }
             }
-            // Decorative scans, each where it is.
+            // Decorative scans, each where it is. A scan that runs only on
+            // a schedule or by hand gates nothing, so whether it could fail
+            // the build does not matter (not running on changes is the
+            // finding above, when no other scan does).
             let mut seen = BTreeSet::new();
             for (o, events) in &occurrences {
                 if let Some(why) = &o.decorative
+                    && events.iter().any(|e| is_change_event(e))
                     && seen.insert((o.path.clone(), o.line, o.tool.clone()))
                 {
                     scan.finding(
@@ -774,6 +781,26 @@ fn truthy(node: Option<&Node>) -> Option<bool> {
         })
 }
 
+/// Names of `workflow_dispatch` and `workflow_call` inputs whose type
+/// admits no free text.
+fn typed_inputs(on: Option<&Node>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for event in ["workflow_dispatch", "workflow_call"] {
+        let Some(inputs) = on.and_then(|o| o.path(&[event, "inputs"])) else {
+            continue;
+        };
+        for (name, decl) in inputs.entries() {
+            let ty = decl.get("type").and_then(Node::as_str).unwrap_or("string");
+            if matches!(ty, "choice" | "boolean" | "number" | "environment") {
+                if let Some(name) = name.as_str() {
+                    out.insert(name.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn is_full_sha(r: &str) -> bool {
     r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -800,6 +827,7 @@ fn github(path: &str, project: &str, text: &str, doc: &Node, kind: Kind, scan: &
         text,
         project: &project,
         events,
+        typed_inputs: typed_inputs(doc.get("on")),
     };
     let privileged = ctx
         .events
@@ -1204,6 +1232,11 @@ fn injection(ctx: &Ctx, script: &Node, scan: &mut Scan) {
         let Some(end) = after.find("}}") else { break };
         let expr = after[..end].trim();
         for context in dangerous_contexts(expr) {
+            let input = context.to_ascii_lowercase();
+            let input = input.strip_prefix("github.event.inputs.").unwrap_or("");
+            if ctx.typed_inputs.contains(input) {
+                continue;
+            }
             if reported.insert(context.clone()) {
                 let line = find_line(ctx.text, script.line, &format!("${{{{{}", &after[..end]));
                 let line = if line == script.line {
@@ -1280,7 +1313,13 @@ fn dangerous_contexts(expr: &str) -> Vec<String> {
 }
 
 fn safe_event_path(rest: &str) -> bool {
-    if rest.starts_with("repository.") || rest.starts_with("organization.") || rest == "repository"
+    // The base of a pull request (its branch, repository, sha) is the
+    // target repository's own, named by its maintainers; only the head
+    // side and the free text come from the pull request's author.
+    if rest.starts_with("repository.")
+        || rest.starts_with("organization.")
+        || rest == "repository"
+        || rest.starts_with("pull_request.base.")
     {
         return true;
     }
@@ -1317,6 +1356,8 @@ fn safe_event_path(rest: &str) -> bool {
             | "state"
             | "action"
             | "node_id"
+            // GitHub logins are [A-Za-z0-9-] only: nothing a shell reads.
+            | "login"
             | "check_suite_id"
             | "workflow_id"
             | "conclusion"

@@ -257,7 +257,16 @@ fn generic_assignments(text: &str, kind: Kind, words: &[(usize, usize)], out: &m
             _ if quoted => (8, 2.8),
             _ => (8, 3.0),
         };
-        if !plausible_value(value, min_len, floor) || key.eq_ignore_ascii_case(value) {
+        // An unquoted `name(...)` is an expression (HCL's `file(var.x)`,
+        // a call in a config language), not a literal.
+        let call = !quoted
+            && value.find('(').is_some_and(|i| {
+                i > 0
+                    && value[..i]
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
+            });
+        if call || !plausible_value(value, min_len, floor) || key.eq_ignore_ascii_case(value) {
             continue;
         }
         let check = if kind == Kind::Env {
@@ -475,6 +484,7 @@ const NOT_SECRET: &[&str] = &[
     "names",
     "len",
     "length",
+    "str",
     "size",
     "count",
     "max",
@@ -800,7 +810,103 @@ pub fn placeholder_value(v: &str) -> bool {
         return true;
     }
     let b = v.as_bytes();
-    b.iter().all(|&c| c == b[0])
+    b.iter().all(|&c| c == b[0]) || sequences_and_words(v)
+}
+
+/// Words that make up made-up credentials (`admin1234`, `THEPASSWORD`,
+/// `minio123`), with [`sequences_and_words`].
+const FILLER_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "admin",
+    "minio",
+    "minioadmin",
+    "root",
+    "user",
+    "test",
+    "demo",
+    "guest",
+    "token",
+    "apikey",
+    "api",
+    "key",
+    "pass",
+    "the",
+    "my",
+    "qwerty",
+    "hello",
+    "world",
+    "foo",
+    "bar",
+    "baz",
+    "default",
+    "local",
+    "dev",
+];
+
+/// Whether at least three quarters of a value (after a provider-style
+/// prefix such as `sk-`) is runs of consecutive characters (`abc`, `123`,
+/// `XYZ`, `987`) and filler words: `sk-1234567890`, `abc123def456`,
+/// `abc123XYZ987`, `admin1234`. A random secret is almost never so.
+fn sequences_and_words(v: &str) -> bool {
+    let body = match v.find(['-', '_']) {
+        Some(i) if i <= 4 => &v[i + 1..],
+        _ => v,
+    };
+    let lower: Vec<u8> = body.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    if lower.len() < 4 || !lower.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let mut covered = vec![false; lower.len()];
+    // Runs of three or more consecutive characters, up or down.
+    let mut start = 0;
+    for i in 1..=lower.len() {
+        let step = |a: u8, b: u8| {
+            (a.is_ascii_digit() == b.is_ascii_digit())
+                && (b == a.wrapping_add(1) || a == b.wrapping_add(1))
+        };
+        let continues = i < lower.len()
+            && step(lower[i - 1], lower[i])
+            && (i - start < 2
+                || (lower[i] as i16 - lower[i - 1] as i16)
+                    == (lower[i - 1] as i16 - lower[i - 2] as i16));
+        if !continues {
+            if i - start >= 3 {
+                covered[start..i].iter_mut().for_each(|c| *c = true);
+            }
+            start = i;
+        }
+    }
+    for w in FILLER_WORDS {
+        let w = w.as_bytes();
+        let mut i = 0;
+        while i + w.len() <= lower.len() {
+            if &lower[i..i + w.len()] == w {
+                covered[i..i + w.len()].iter_mut().for_each(|c| *c = true);
+                i += w.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
+    covered.iter().filter(|&&c| c).count() * 4 >= lower.len() * 3
+}
+
+/// A value that is base64 of a placeholder (`cGFzc3dvcmQ=`, "password").
+fn base64_of_placeholder(v: &str) -> bool {
+    if v.len() < 8 || v.len() % 4 != 0 {
+        return false;
+    }
+    let Some(decoded) = super::base64::decode(v.as_bytes(), false) else {
+        return false;
+    };
+    match std::str::from_utf8(&decoded) {
+        Ok(d) if d.bytes().all(|c| c.is_ascii_graphic()) => {
+            placeholder_value(d) || identifier_like(d) || d.len() < 6
+        }
+        _ => false,
+    }
 }
 
 /// Whether an assigned value can be a secret: not a placeholder, long and
@@ -838,7 +944,7 @@ pub fn plausible_value(v: &str, min_len: usize, floor: f64) -> bool {
     {
         return false;
     }
-    if identifier_like(v) {
+    if identifier_like(v) || base64_of_placeholder(v) {
         return false;
     }
     rules::entropy(v) >= floor
@@ -868,11 +974,65 @@ fn identifier_like(v: &str) -> bool {
         p.bytes()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     };
+    // A part of a kebab or snake name: a lower-case word, or a short
+    // token such as `s3`, `v1`, `k8s`.
+    let name_part = |p: &str| {
+        lower_word(p)
+            || (p.len() <= 3
+                && p.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+    };
     parts_ok('.', &ident)
-        || parts_ok('_', &lower_word)
-        || parts_ok('-', &lower_word)
+        || parts_ok('_', &name_part)
+        || parts_ok('-', &name_part)
         || parts_ok('_', &upper_word)
-        || (v.bytes().all(|c| c.is_ascii_lowercase()) && rules::entropy(v) < 3.2)
+        || words_only(v)
+}
+
+/// Letters only (any script), written as one word or as words joined in
+/// camelCase, PascalCase, kebab or snake case: `credentials`, `délicieux`,
+/// `vllmApiKey`, `EasyNegative`, `servingEngineSpec-apikey`. Generated
+/// secrets of this length nearly always hold a digit or a symbol, and a
+/// run of random letters splits into short, oddly cased pieces.
+fn words_only(v: &str) -> bool {
+    let n = v.chars().count();
+    if n > 40
+        || !v
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '_' | '.'))
+    {
+        return false;
+    }
+    let mut words: Vec<String> = Vec::new();
+    for part in v.split(['-', '_', '.']) {
+        let mut cur = String::new();
+        let chars: Vec<char> = part.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            let prev_lower = i > 0 && chars[i - 1].is_lowercase();
+            let next_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_uppercase();
+            if c.is_uppercase() && (prev_lower || (prev_upper && next_lower)) && !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            words.push(cur);
+        }
+    }
+    if words.is_empty() {
+        return false;
+    }
+    let letters: usize = words.iter().map(|w| w.chars().count()).sum();
+    // Each word is Capitalised, lower or UPPER, and words are not tiny.
+    words.iter().all(|w| {
+        let mut c = w.chars();
+        let first = c.next().unwrap();
+        let rest: Vec<char> = c.collect();
+        rest.iter().all(|c| c.is_lowercase())
+            || (first.is_uppercase() && rest.iter().all(|c| c.is_uppercase()))
+    }) && words.iter().all(|w| w.chars().count() >= 2)
+        && letters >= words.len() * 3
 }
 
 #[cfg(test)]

@@ -152,6 +152,13 @@ fn secret_data_key(key: &str) -> bool {
         "cert.pem",
         "config",
         "type",
+        // An access key id names the key (AWS says it is not secret); a
+        // real AKIA id is still found by its provider rule above.
+        "accesskey",
+        "access_key",
+        "access_key_id",
+        "aws_access_key_id",
+        "access-key-id",
     ];
     !NOT.contains(&k.as_str())
         && !k.ends_with(".crt")
@@ -180,23 +187,41 @@ pub fn netrc(text: &str, netrc_file: bool, out: &mut Vec<Raw>) {
             tokens.push((s, i));
         }
     }
+    // Outside a .netrc file an entry must read as one: `machine HOST`
+    // (or `default`) followed only by netrc keywords and their values, so
+    // that "machine" in prose or code does not start an entry.
+    const KEYWORDS: &[&str] = &["login", "password", "account", "port", "protocol", "macdef"];
+    let word = |w: usize| text[tokens[w].0..tokens[w].1].trim_matches(|c| c == '"' || c == '\'');
     let mut seen_machine = netrc_file;
+    let mut expect = usize::MAX; // where the next keyword of an entry may be
     let mut machine = String::new();
     for w in 0..tokens.len() {
-        let (s, e) = tokens[w];
-        let tok = &text[s..e];
+        let tok = word(w);
         if tok == "machine" || tok == "default" {
             seen_machine = true;
-            if let Some(&(ms, me)) = tokens.get(w + 1) {
-                machine = text[ms..me].to_string();
+            expect = w + if tok == "machine" { 2 } else { 1 };
+            if tok == "machine" && w + 1 < tokens.len() {
+                machine = word(w + 1).to_string();
             }
-        }
-        if tok != "password" || !seen_machine {
             continue;
         }
-        let Some(&(vs, ve)) = tokens.get(w + 1) else {
+        let in_entry = w == expect && KEYWORDS.contains(&tok);
+        if in_entry {
+            expect = w + 2;
+        }
+        if tok != "password" || !seen_machine || (!netrc_file && !in_entry) {
+            continue;
+        }
+        let Some(&(mut vs, mut ve)) = tokens.get(w + 1) else {
             continue;
         };
+        // `echo "machine h login u password SECRET" >> ~/.netrc`
+        while vs < ve && matches!(text.as_bytes()[vs], b'"' | b'\'') {
+            vs += 1;
+        }
+        while ve > vs && matches!(text.as_bytes()[ve - 1], b'"' | b'\'') {
+            ve -= 1;
+        }
         let value = &text[vs..ve];
         if engine::placeholder_value(value) || value.len() < 4 {
             continue;

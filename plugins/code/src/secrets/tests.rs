@@ -418,6 +418,81 @@ fn look_alikes_are_not_secrets() {
     );
 }
 
+/// Shapes found on public repositories (an inference Helm chart, a model
+/// serving operator, a notebook course) that are not secrets.
+#[test]
+fn names_made_up_values_and_expressions_are_not_secrets() {
+    // A key's name, not its value (secretKeyRef, generated API models).
+    none(
+        "chart/templates/d.yaml",
+        "          secretKey: vllmApiKey\n          secretKey: servingEngineSpec-apikey\n",
+    );
+    none(
+        "models/pod_spec.py",
+        "    'automount_service_account_token': 'automountServiceAccountToken',\n",
+    );
+    none(
+        "constants.go",
+        "\tLoggerDefaultStorageKey = \"credentials\"\n\tstorageKey := \"my-s3-credentials\"\n",
+    );
+    // Words: a textual-inversion token, a fill-mask prediction.
+    none(
+        "a.py",
+        "pipe.load_textual_inversion(\"x/y\", token=\"EasyNegative\")\n",
+    );
+    none(
+        "a.py",
+        "{'score': 0.49, 'token': 7200, 'token_str': 'délicieux'}\n",
+    );
+    // Made of sequences and filler words.
+    none(
+        "test_log.py",
+        "{\"x-api-key\": \"sk-1234567890\"}\n\"X-API-Key\": \"sk-abc123\",\n",
+    );
+    none(
+        "values.yaml",
+        "vllmApiKey: \"abc123XYZ987\"\nkey_id: \"abc123def456\"\n",
+    );
+    none(
+        "t.tfvars.template",
+        "grafana_admin_password = \"admin1234\"\n",
+    );
+    none(
+        "secret.json",
+        "\"secret_access_key\": \"s3admin123\",\n\"secret_access_key\": \"THEPASSWORD\",\n",
+    );
+    // base64 of "password".
+    none("azure.json", "{\"clientSecret\": \"cGFzc3dvcmQ=\"}\n");
+    // An HCL expression.
+    none(
+        "providers.tf",
+        "provider \"google\" {\n  credentials = file(var.credentials_file)\n}\n",
+    );
+    // Local test credentials of a MinIO in a Kubernetes Secret.
+    none(
+        "s3_secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s3\ndata:\n  AWS_ACCESS_KEY_ID: bWluaW8=\n  AWS_SECRET_ACCESS_KEY: bWluaW8xMjM=\nstringData:\n  accesskey: s3admin\n  secretkey: s3admin123\n",
+    );
+    // "machine" and "password" in the same file are not a netrc entry.
+    none(
+        "storage.py",
+        "# runs on any machine\nif secure: pass\nconfig.password = porcelain.clone(uri, out_dir)\n",
+    );
+    // ...and the real ones next to them still are.
+    one(
+        "cred.json",
+        "{\"client_secret\": \"d-FL95Q19q7MQmHD0TyFpd7h\"}\n",
+        checks::SECRET_GENERIC,
+    );
+    one("a.yaml", "password: Zq8xLm2pR7vT\n", checks::SECRET_GENERIC);
+    one("a.py", "token = \"QwErTy7uIoPa\"\n", checks::SECRET_GENERIC);
+    one(
+        "build.sh",
+        "echo \"machine github.com login bot password Zq8xLm2pR7vT\" > ~/.netrc\n",
+        checks::SECRET_NETRC,
+    );
+}
+
 #[test]
 fn a_five_megabyte_line_is_fast() {
     let mut text = String::with_capacity(5 << 20);
