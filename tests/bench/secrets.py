@@ -287,9 +287,9 @@ def venv_tools(work):
     return {n: have[n] or os.path.join(venv, "bin", n) for n in have}
 
 
-def peak_of(cmd, stdout=subprocess.DEVNULL):
+def peak_of(cmd, stdout=subprocess.DEVNULL, cwd=None):
     start = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    child = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd)
     err = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
@@ -355,13 +355,15 @@ def main():
     if "detect-secrets" not in skip:
         rep = os.path.join(work, "detect-secrets.json")
         with open(rep, "w") as f:
-            wall, peak, code, err = peak_of([tools["detect-secrets"], "scan", "--all-files", target], stdout=f)
+            # detect-secrets silently skips paths outside its working
+            # directory: scan "." from inside the tree.
+            wall, peak, code, err = peak_of([tools["detect-secrets"], "scan", "--all-files", "."], stdout=f, cwd=target)
         data = json.load(open(rep))
+        if code != 0 or not data.get("results"):
+            sys.exit(f"detect-secrets found nothing or failed ({code}): {err.decode()[-2000:]}")
         hits = set()
-        for fn, items in data.get("results", {}).items():
-            rel = os.path.relpath(fn if os.path.isabs(fn) else os.path.join(target, fn), target)
-            if rel.startswith(".."):
-                rel = os.path.relpath(os.path.join(os.getcwd(), fn), target)
+        for fn, items in data["results"].items():
+            rel = os.path.normpath(fn)
             for it in items:
                 hits.add((rel, it["line_number"]))
         rows.append(("detect-secrets 1.5.0", wall, peak, hits))

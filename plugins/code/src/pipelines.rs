@@ -791,10 +791,10 @@ fn typed_inputs(on: Option<&Node>) -> BTreeSet<String> {
         };
         for (name, decl) in inputs.entries() {
             let ty = decl.get("type").and_then(Node::as_str).unwrap_or("string");
-            if matches!(ty, "choice" | "boolean" | "number" | "environment") {
-                if let Some(name) = name.as_str() {
-                    out.insert(name.to_ascii_lowercase());
-                }
+            if matches!(ty, "choice" | "boolean" | "number" | "environment")
+                && let Some(name) = name.as_str()
+            {
+                out.insert(name.to_ascii_lowercase());
             }
         }
     }
@@ -990,6 +990,9 @@ fn tools_in_name(uses: &str) -> Vec<(Category, &'static str)> {
         ("bandit", Category::Sast, "bandit"),
         ("sonarcloud", Category::Sast, "SonarCloud"),
         ("sonarqube", Category::Sast, "SonarQube"),
+        ("securego/gosec", Category::Sast, "gosec"),
+        ("brakeman", Category::Sast, "brakeman"),
+        ("njsscan", Category::Sast, "njsscan"),
         ("pip-audit", Category::Sca, "pip-audit"),
         ("osv-scanner", Category::Sca, "osv-scanner"),
         ("dependency-review", Category::Sca, "dependency-review"),
@@ -1724,6 +1727,13 @@ fn identify(words: &[&str]) -> Option<Identified> {
             ),
         },
         "bandit" => id("bandit", vec![Category::Sast], has("--exit-zero").then(|| "bandit --exit-zero".to_string())),
+        "gosec" => id(
+            "gosec",
+            vec![Category::Sast],
+            (has("-no-fail") || has("--no-fail")).then(|| "gosec -no-fail".to_string()),
+        ),
+        "brakeman" => id("brakeman", vec![Category::Sast], has("--no-exit-on-warn").then(|| "brakeman --no-exit-on-warn".to_string())),
+        "njsscan" => id("njsscan", vec![Category::Sast], None),
         "codeql" if sub == "database" && args.get(1) == Some(&"analyze") => id("CodeQL", vec![Category::Sast], None),
         "sonar-scanner" | "pysonar" => id("SonarQube", vec![Category::Sast], None),
         "snyk" if sub == "code" => id("snyk code", vec![Category::Sast], None),

@@ -254,6 +254,12 @@ fn script_analysis() {
     assert_eq!(s.runs[0].tool, "semgrep");
     let s = analyse_script("python -m bandit -r src \\\n  -ll", false);
     assert_eq!(s.runs[0].tool, "bandit");
+    let s = analyse_script("gosec -no-fail ./...\ngosec -fmt sarif ./...", false);
+    assert_eq!(
+        (s.runs[0].tool.as_str(), s.runs[1].tool.as_str()),
+        ("gosec", "gosec")
+    );
+    assert!(s.runs[0].decorative.is_some() && s.runs[1].decorative.is_none());
     let s = analyse_script("pip install bandit semgrep pip-audit", false);
     assert!(s.runs.is_empty());
     let s = analyse_script("semgrep --config auto --error . | tee out", true);

@@ -295,11 +295,6 @@ impl Analyzer {
     }
 
     fn report(&mut self, kind: Kind, at: TextSize, callee: &str, message: String, lower: bool) {
-        // A shell command that is one constant string holds nothing from
-        // outside: no injection to report (`getoutput('nvidia-smi')`).
-        if kind == Kind::Shell && lower {
-            return;
-        }
         let (line, column) = self.position(at);
         let evidence = self.line_text(line);
         self.issues.push(Issue {
@@ -490,13 +485,18 @@ impl Analyzer {
                 if let Some(a) = call.args.first() {
                     self.escape(start, a);
                 }
-                self.report(
-                    Kind::Shell,
-                    start,
-                    name,
-                    format!("`{name}` runs the command through /bin/sh"),
-                    constant,
-                );
+                // A constant command holds nothing from outside
+                // (`getoutput('nvidia-smi')`); what it runs is judged as
+                // the shell command above.
+                if !constant {
+                    self.report(
+                        Kind::Shell,
+                        start,
+                        name,
+                        format!("`{name}` runs the command through /bin/sh: any part of it from outside is shell injection"),
+                        false,
+                    );
+                }
             }
         }
         if matches!(
@@ -515,20 +515,16 @@ impl Analyzer {
             if let Some(a) = call.args.first() {
                 self.escape(start, a);
             }
-            self.report(
-                Kind::Shell,
-                start,
-                name,
-                format!(
-                    "`{name}` runs the command through a shell{}",
-                    if constant {
-                        " (the command is a constant string)"
-                    } else {
-                        ": any part of it from outside is shell injection"
-                    }
-                ),
-                constant,
-            );
+            // As for getoutput: a constant command is no injection.
+            if !constant {
+                self.report(
+                    Kind::Shell,
+                    start,
+                    name,
+                    format!("`{name}` runs the command through a shell: any part of it from outside is shell injection"),
+                    false,
+                );
+            }
         }
 
         // TLS verification

@@ -895,7 +895,7 @@ fn sequences_and_words(v: &str) -> bool {
 
 /// A value that is base64 of a placeholder (`cGFzc3dvcmQ=`, "password").
 fn base64_of_placeholder(v: &str) -> bool {
-    if v.len() < 8 || v.len() % 4 != 0 {
+    if v.len() < 8 || !v.len().is_multiple_of(4) {
         return false;
     }
     let Some(decoded) = super::base64::decode(v.as_bytes(), false) else {
