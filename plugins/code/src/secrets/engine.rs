@@ -244,6 +244,15 @@ fn generic_assignments(text: &str, kind: Kind, words: &[(usize, usize)], out: &m
         let Some((vs, ve, quoted)) = assigned_value(b, l, r, kind) else {
             continue;
         };
+        // `"Password:"` is a label in a string, not an assignment: the
+        // colon is inside the quotes.
+        if l > 0
+            && matches!(b[l - 1], b'"' | b'\'' | b'`')
+            && b.get(r) == Some(&b':')
+            && b.get(r + 1) == Some(&b[l - 1])
+        {
+            continue;
+        }
         let key = text[l..r].trim_matches(|c| c == '-' || c == '.');
         if !secret_key(key) {
             continue;
@@ -982,7 +991,16 @@ fn identifier_like(v: &str) -> bool {
                 && p.bytes()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
     };
-    parts_ok('.', &ident)
+    // `pkg.module:Attr` and `._internal.api_token:ApiToken`: an import path.
+    let import_path = v.split_once(':').is_some_and(|(module, attr)| {
+        let module = module.trim_start_matches('.');
+        !module.is_empty()
+            && module.split('.').all(|p| !p.is_empty() && ident(p))
+            && !attr.is_empty()
+            && ident(attr)
+    });
+    import_path
+        || parts_ok('.', &ident)
         || parts_ok('_', &name_part)
         || parts_ok('-', &name_part)
         || parts_ok('_', &upper_word)

@@ -478,6 +478,15 @@ fn names_made_up_values_and_expressions_are_not_secrets() {
         "storage.py",
         "# runs on any machine\nif secure: pass\nconfig.password = porcelain.clone(uri, out_dir)\n",
     );
+    // A lazy-import table, and labels in a minified UI bundle.
+    none(
+        "__init__.py",
+        "_LAZY = {\"ApiToken\": \"._internal.cloud.api_token:ApiToken\"}\n",
+    );
+    none(
+        "swagger-ui-bundle.js",
+        "We.createElement(\"label\",{htmlFor:\"auth_password\"},\"Password:\"),U?We.createElement(\"code\",null,\" ****** \"):We.cr",
+    );
     // ...and the real ones next to them still are.
     one(
         "cred.json",
