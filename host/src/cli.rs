@@ -596,7 +596,10 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
         EXIT_OK
     };
     if !quiet {
+        let ungated = args.fail_on == FailOn::None && code == EXIT_OK;
         let verdict = match code {
+            // Nothing gates the run: "PASS" above failing controls would lie.
+            EXIT_OK if ungated => style.bold("NOT GATED"),
             EXIT_OK => style.green("PASS"),
             EXIT_FINDINGS => style.red("FAIL"),
             _ => style.yellow("INCOMPLETE"),
@@ -627,6 +630,11 @@ async fn run_command(args: RunArgs, jobs: usize) -> anyhow::Result<i32> {
                     .count()
             ),
             EXIT_USAGE => "a report could not be written".into(),
+            _ if ungated => format!(
+                "--fail-on none: nothing gates this run ({} findings, {} control(s) failed)",
+                report.findings.iter().filter(counts).count(),
+                report.summary.controls.failed
+            ),
             _ => "no findings at or above the --fail-on threshold".into(),
         };
         eprintln!("{} {verdict}: {why} (exit {code})", style.bold("Result:"));

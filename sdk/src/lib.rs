@@ -25,6 +25,7 @@
 //! natively too, so parsers and rules are unit-tested at native speed, and
 //! only the export is wasm-specific.
 
+pub mod base64;
 pub mod formats;
 pub mod fs;
 pub mod kubernetes;
@@ -32,6 +33,7 @@ mod probe;
 mod progress;
 pub mod rpmdb;
 mod scan;
+pub mod secret_values;
 pub mod text;
 pub mod yaml;
 

@@ -85,7 +85,15 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
         if let Some(image) = svc.get("image") {
             let img = image.as_str().unwrap_or("");
             let (base, tag, digest) = image_parts(img);
-            if digest.is_none() && !img.contains('$') {
+            if crate::dockerfile::unevaluated_image(img) {
+                crate::dockerfile::not_evaluated(
+                    scan,
+                    path,
+                    image.line,
+                    img,
+                    checks::COMPOSE_IMAGE,
+                );
+            } else if digest.is_none() {
                 let (msg, sev) = match tag {
                     None | Some("latest") => (
                         format!("service {name} uses {base} without a version (latest)"),

@@ -358,6 +358,32 @@ pub fn image_parts(image: &str) -> (&str, Option<&str>, Option<&str>) {
 }
 
 /// Check one Dockerfile and record findings on `scan`.
+/// An image reference that still holds a variable, a command
+/// substitution, a template or a `ko://` build path: what it names is not
+/// known until it is rendered, so neither its tag nor its digest can be
+/// judged.
+pub fn unevaluated_image(image: &str) -> bool {
+    image.contains('$') || image.contains("{{") || image.starts_with("ko://")
+}
+
+/// Record an image that could not be judged: a diagnostic naming it, and
+/// the check incomplete (never passed for it).
+pub fn not_evaluated(scan: &mut Scan, path: &str, line: u32, image: &str, check: &str) {
+    scan.diagnostic(
+        Location::target(path).line(line),
+        format!("image {image} is not evaluated (a variable, template or ko:// path): its tag and digest are unknown"),
+    );
+    scan.incomplete(check, format!("{path}:{line}: image {image} not evaluated"));
+}
+
+/// Whether a text reads as a Dockerfile: its first instruction is FROM,
+/// or ARG before a FROM.
+pub fn looks_like_dockerfile(text: &str) -> bool {
+    let instructions = parse(text);
+    let first = instructions.iter().position(|i| i.keyword != "ARG");
+    first.is_some_and(|i| instructions[i].keyword == "FROM")
+}
+
 pub fn check(path: &str, text: &str, scan: &mut Scan) {
     let instructions = parse(text);
     let stages = stages(&instructions);
@@ -534,8 +560,17 @@ fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
 fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
     for stage in stages {
         let loc = Location::target(path).line(stage.from.line);
-        let Some(image) = &stage.image else {
-            scan.diagnostic(loc, format!("FROM {}: the image name uses a build argument without a default; base image checks skipped", stage.from.args));
+        let Some(image) = stage.image.as_ref().filter(|i| !unevaluated_image(i)) else {
+            scan.diagnostic(loc, format!("FROM {}: the image name uses a build argument without a default (or a template); base image checks skipped", stage.from.args));
+            for check in [checks::BASE_LATEST, checks::BASE_UNPINNED] {
+                scan.incomplete(
+                    check,
+                    format!(
+                        "{path}:{}: FROM {} not evaluated",
+                        stage.from.line, stage.from.args
+                    ),
+                );
+            }
             continue;
         };
         let lower = image.to_ascii_lowercase();
@@ -593,6 +628,7 @@ fn check_final_user(path: &str, stages: &[Stage], scan: &mut Scan) {
         }
         match stage.parent {
             Some(parent) => idx = parent,
+            None if stage.image.as_deref().is_some_and(nonroot_base) => return,
             None => {
                 let from = &stages[last].from;
                 scan.finding(checks::ROOT_USER, "the final stage never sets USER, so the container runs as root unless the base image changed it")
@@ -616,13 +652,27 @@ fn stage_vars(stage: &Stage) -> HashMap<String, String> {
     vars
 }
 
+/// Base images that run as a non-root user by their own definition:
+/// distroless `:nonroot` and `:debug-nonroot` tags, and Chainguard's images
+/// (user 65532 in every image, `-dev` variants included).
+fn nonroot_base(image: &str) -> bool {
+    let (name, tag, _) = image_parts(image);
+    let name = name.to_ascii_lowercase();
+    (name.starts_with("gcr.io/distroless/") && tag.is_some_and(|t| t.contains("nonroot")))
+        || name.starts_with("cgr.dev/chainguard/")
+}
+
 fn is_root(user: &str) -> bool {
     let name = user.split(':').next().unwrap_or("").trim();
     name.eq_ignore_ascii_case("root") || name == "0"
 }
 
-/// Why a name/value pair looks like a secret, if it does.
+/// Why a name/value pair looks like a secret, if it does: a credential
+/// of a published format, or a name that says secret with a value that
+/// can be one (judged as the code plugin judges assignments: not a
+/// placeholder, a reference, a boolean, a path or a made-up value).
 pub fn secret_reason(key: &str, value: &str) -> Option<&'static str> {
+    use aicomply_sdk::secret_values::{plausible_value, secret_key};
     let value = value.trim();
     if value.is_empty() || value.starts_with('$') {
         return None;
@@ -630,30 +680,8 @@ pub fn secret_reason(key: &str, value: &str) -> Option<&'static str> {
     if let Some(kind) = known_token(value) {
         return Some(kind);
     }
-    let k = key.to_ascii_lowercase();
-    // References to secrets, not secrets.
-    const NOT_SECRET_SUFFIXES: &[&str] = &[
-        "_file", "_path", "_dir", "_name", "_id", "_url", "_env", "_type", "_length",
-    ];
-    if NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s)) {
-        return None;
-    }
-    const SECRET_WORDS: &[&str] = &[
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "api_key",
-        "apikey",
-        "api-key",
-        "access_key",
-        "private_key",
-        "credential",
-    ];
-    SECRET_WORDS
-        .iter()
-        .any(|w| k.contains(w))
-        .then_some("a secret value (by its name)")
+    (secret_key(key) && plausible_value(value, 6, 2.5))
+        .then_some("a secret value (its name says so, and the value is no placeholder)")
 }
 
 /// Recognise credentials by their published formats.
@@ -815,6 +843,67 @@ mod tests {
     }
 
     #[test]
+    fn unevaluated_images_are_incomplete_not_unpinned() {
+        let mut scan = Scan::new(checks::catalogue());
+        check(
+            "Dockerfile",
+            "ARG REGISTRY\nFROM ${REGISTRY}/base:1.0\nUSER 1000\nHEALTHCHECK CMD true\n",
+            &mut scan,
+        );
+        assert!(scan.findings().is_empty(), "{:?}", ids(scan.findings()));
+        assert!(scan.incomplete_checks().contains_key(checks::BASE_UNPINNED));
+        let mut scan = Scan::new(checks::catalogue());
+        crate::compose::check(
+            "compose.yaml",
+            "services:\n  api:\n    image: ghcr.io/x/api:${TAG}\n",
+            &mut scan,
+        );
+        assert!(
+            !scan
+                .findings()
+                .iter()
+                .any(|f| f.check_id == checks::COMPOSE_IMAGE)
+        );
+        assert!(scan.incomplete_checks().contains_key(checks::COMPOSE_IMAGE));
+        let mut scan = Scan::new(checks::catalogue());
+        crate::kubernetes::check(
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: ko://github.com/x/cmd/server\n",
+            &mut scan,
+        );
+        assert!(
+            !scan
+                .findings()
+                .iter()
+                .any(|f| f.check_id == checks::K8S_IMAGE)
+        );
+        assert!(scan.incomplete_checks().contains_key(checks::K8S_IMAGE));
+    }
+
+    #[test]
+    fn bases_that_are_non_root_by_definition() {
+        for from in [
+            "gcr.io/distroless/python3-debian12:nonroot",
+            "gcr.io/distroless/static:debug-nonroot@sha256:1",
+            "cgr.dev/chainguard/python:latest-dev",
+        ] {
+            let f = run(&format!("FROM {from} AS app\nFROM app\nCMD [\"x\"]\n"));
+            assert!(
+                !ids(&f)
+                    .iter()
+                    .any(|(c, _)| *c == "CONT-DOCKERFILE-ROOT-USER"),
+                "{from}: {:?}",
+                ids(&f)
+            );
+        }
+        let f = run("FROM gcr.io/distroless/python3-debian12:latest\nCMD [\"x\"]\n");
+        assert!(ids(&f).contains(&("CONT-DOCKERFILE-ROOT-USER", 1)));
+        // A USER root after a non-root base is root again.
+        let f = run("FROM cgr.dev/chainguard/python:latest\nUSER root\n");
+        assert!(ids(&f).contains(&("CONT-DOCKERFILE-ROOT-USER", 2)));
+    }
+
+    #[test]
     fn user_from_variables() {
         assert!(run("FROM alpine@sha256:aa\nARG APP_UID=1000\nUSER ${APP_UID}\n").is_empty());
         let f = run("FROM alpine@sha256:aa\nENV RUN_AS=root\nUSER $RUN_AS\n");
@@ -834,14 +923,14 @@ mod tests {
     #[test]
     fn secrets_in_env_and_arg_are_found_and_redacted() {
         let f = run(
-            "FROM a@sha256:1\nENV HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEFGH \\\n    LOG_LEVEL=info\nARG DB_PASSWORD=\"s3cr3t pass\"\nENV TOKEN_FILE=/run/secrets/t API_KEY=$API_KEY\nENV OPENAI_API_KEY sk-proj1234567890abcdefghij\nUSER app\n",
+            "FROM a@sha256:1\nENV HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEFGH \\\n    LOG_LEVEL=info\nARG DB_PASSWORD=\"Zq8xLm2pR7vT\"\nENV TOKENIZERS_PARALLELISM=false API_TOKEN=changeme\nENV TOKEN_FILE=/run/secrets/t API_KEY=$API_KEY\nENV OPENAI_API_KEY sk-proj1234567890abcdefghij\nUSER app\n",
         );
         assert_eq!(
             ids(&f),
             vec![
                 ("CONT-DOCKERFILE-SECRET-ENV", 2),
                 ("CONT-DOCKERFILE-SECRET-ENV", 4),
-                ("CONT-DOCKERFILE-SECRET-ENV", 6)
+                ("CONT-DOCKERFILE-SECRET-ENV", 7)
             ]
         );
         assert!(f[0].message.contains("Hugging Face"));
@@ -850,7 +939,7 @@ mod tests {
             ev.starts_with("ENV HF_TOKEN=hf_a…") && !ev.contains("bcdefg"),
             "{ev}"
         );
-        assert!(!f[1].evidence.as_deref().unwrap().contains("s3cr3t"));
+        assert!(!f[1].evidence.as_deref().unwrap().contains("Zq8xLm"));
     }
 
     #[test]

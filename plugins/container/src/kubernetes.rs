@@ -192,7 +192,9 @@ fn hardening(
     if let Some(image) = container.get("image") {
         let img = image.as_str().unwrap_or("");
         let (base, tag, digest) = crate::dockerfile::image_parts(img);
-        if digest.is_none() {
+        if crate::dockerfile::unevaluated_image(img) {
+            crate::dockerfile::not_evaluated(scan, path, image.line, img, checks::K8S_IMAGE);
+        } else if digest.is_none() {
             let (msg, sev) = match tag {
                 None | Some("latest") => (
                     format!("{who} runs {base} without a version (latest)"),

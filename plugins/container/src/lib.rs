@@ -51,6 +51,9 @@ aicomply_sdk::export_plugin!(ContainerPlugin);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Dockerfile,
+    /// `Dockerfile_<x>`: a Dockerfile when its content says so (not
+    /// `dockerfile_lint`, a script).
+    MaybeDockerfile,
     DaemonJson,
     DockerdUnit,
     Packages,
@@ -98,8 +101,16 @@ fn classify(name: &str) -> Option<Kind> {
             || lower.ends_with(&format!(".{base}"))
     });
     let ignore_file = lower.ends_with(".dockerignore") || lower.ends_with(".containerignore");
+    let underscored = ["dockerfile_", "containerfile_"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        && !lower
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| NOT_DOCKERFILE.contains(&ext));
     if dockerfile && !ignore_file {
         Some(Kind::Dockerfile)
+    } else if underscored && !ignore_file {
+        Some(Kind::MaybeDockerfile)
     } else if lower == "daemon.json" {
         Some(Kind::DaemonJson)
     } else if aicomply_sdk::kubernetes::may_hold_manifests(name) {
@@ -122,7 +133,7 @@ const NOT_DOCKERFILE: &[&str] = &[
 /// The checks that read files of a kind.
 fn checks_of(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Dockerfile => checks::DOCKERFILE_CHECKS,
+        Kind::Dockerfile | Kind::MaybeDockerfile => checks::DOCKERFILE_CHECKS,
         Kind::DaemonJson | Kind::DockerdUnit => checks::DAEMON_CHECKS,
         Kind::Packages | Kind::RpmPackages => checks::RUNTIME_CHECKS,
         Kind::Compose => checks::COMPOSE_CHECKS,
@@ -207,6 +218,12 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             Kind::Dockerfile => {
                 dockerfile::check(&entry.relative, &text, scan);
                 dockerfiles += 1;
+            }
+            Kind::MaybeDockerfile => {
+                if dockerfile::looks_like_dockerfile(&text) {
+                    dockerfile::check(&entry.relative, &text, scan);
+                    dockerfiles += 1;
+                }
             }
             Kind::DaemonJson => {
                 if daemon::read_json(&entry.relative, &text, &mut settings, scan) {
@@ -372,6 +389,15 @@ mod tests {
         ] {
             assert_ne!(classify(name), Some(Kind::Dockerfile), "{name}");
         }
+        // Underscored names are Dockerfiles when their content says so.
+        assert_eq!(classify("Dockerfile_cuda"), Some(Kind::MaybeDockerfile));
+        assert_eq!(classify("dockerfile_lint.sh"), None);
+        assert!(dockerfile::looks_like_dockerfile(
+            "# syntax=docker/dockerfile:1\nARG V=1\nFROM python:${V}\n"
+        ));
+        assert!(!dockerfile::looks_like_dockerfile(
+            "#!/bin/sh\nset -e\nhadolint \"$@\"\n"
+        ));
         // JSON is a manifest candidate; daemon.json stays its own kind.
         assert_eq!(classify("deploy.JSON"), Some(Kind::Yaml));
         assert_eq!(classify("daemon.json"), Some(Kind::DaemonJson));

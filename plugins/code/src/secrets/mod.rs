@@ -16,7 +16,7 @@
 //! line and column in that text and redacted evidence; nothing it returns
 //! holds the secret.
 
-pub mod base64;
+pub use aicomply_sdk::base64;
 pub mod decode;
 pub mod engine;
 pub mod rules;

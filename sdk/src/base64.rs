@@ -1,5 +1,6 @@
 //! Base64 decoding (standard and URL-safe alphabets, padding optional,
-//! whitespace ignored), for Kubernetes `Secret` data and JWT headers.
+//! whitespace ignored), for Kubernetes `Secret` data, JWT headers and
+//! values that may encode a placeholder.
 
 /// Decode `input`; `None` when it is not base64.
 pub fn decode(input: &[u8], url_safe: bool) -> Option<Vec<u8>> {
