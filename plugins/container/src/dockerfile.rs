@@ -223,7 +223,10 @@ pub fn stages(instructions: &[Instruction]) -> Vec<Stage> {
             }
             ("ARG", None) => {
                 for (k, v) in key_values(&ins.args, true) {
-                    global_args.insert(k, v.unwrap_or_default());
+                    // An ARG's default may use the ARGs above it.
+                    let v = v.unwrap_or_default();
+                    let v = expand(&v, &global_args).unwrap_or(v);
+                    global_args.insert(k, v);
                 }
             }
             (_, Some(stage)) => stage.body.push(ins.clone()),
@@ -840,6 +843,15 @@ mod tests {
         assert!(run("FROM alpine@sha256:aa AS base\nUSER app\nFROM base\nRUN true\n").is_empty());
         let f = run("FROM alpine@sha256:aa AS Base\nUSER root\nFROM base\n");
         assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-ROOT-USER", 2)]);
+    }
+
+    #[test]
+    fn args_before_from_use_earlier_args() {
+        let text = "ARG REPO=nvidia/cuda\nARG VERSION=12.4.1\nARG TAG=${VERSION}-runtime-ubuntu22.04\nFROM ${REPO}:${TAG} AS run\nUSER 1000\n";
+        let st = stages(&parse(text));
+        assert_eq!(st[0].image.as_deref(), Some("nvidia/cuda:12.4.1-runtime-ubuntu22.04"));
+        let f = run(text);
+        assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-BASE-UNPINNED", 4)]);
     }
 
     #[test]
