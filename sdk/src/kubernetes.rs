@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Node, Value};
 use crate::{Location, Scan, fs};
 
 /// What a YAML or JSON file turned out to hold.
@@ -255,9 +255,85 @@ pub fn workload(obj: &Node) -> Option<Workload<'_>> {
     })
 }
 
+/// Pod specs embedded in a custom resource, found by shape: every map at
+/// any depth whose `containers` is a list of maps with an `image` (Ray's
+/// head and worker groups, KServe predictors, Knative services, Argo
+/// templates, Kubeflow replica specs), with the dotted path to it
+/// (`spec.workerGroupSpecs[0].template.spec`). Empty for the built-in
+/// workload kinds, which [`workload`] reads.
+pub fn embedded_pod_specs(obj: &Node) -> Vec<(String, &Node)> {
+    let mut out = Vec::new();
+    if workload(obj).is_some() {
+        return out;
+    }
+    if let Some(spec) = obj.get("spec") {
+        walk_for_pods(spec, "spec".to_string(), 0, &mut out);
+    }
+    out
+}
+
+fn walk_for_pods<'a>(
+    node: &'a Node,
+    path: String,
+    depth: usize,
+    out: &mut Vec<(String, &'a Node)>,
+) {
+    // Manifests nest a pod spec a few levels down; a bound keeps a hostile
+    // document from costing more than its size.
+    if depth > 12 {
+        return;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            let is_pod = node.get("containers").is_some_and(|c| {
+                !c.items().is_empty() && c.items().iter().all(|i| i.get("image").is_some())
+            });
+            if is_pod {
+                out.push((path, node));
+                return;
+            }
+            for (k, v) in entries {
+                if let Some(k) = k.as_str() {
+                    walk_for_pods(v, format!("{path}.{k}"), depth + 1, out);
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_for_pods(item, format!("{path}[{i}]"), depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pod_specs_embedded_in_custom_resources_are_found_by_shape() {
+        let text = "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: rc}\nspec:\n  headGroupSpec:\n    template:\n      spec:\n        containers: [{name: head, image: rayproject/ray:2.9}]\n  workerGroupSpecs:\n  - groupName: gpu\n    template:\n      spec:\n        containers: [{name: w, image: rayproject/ray:2.9}]\n";
+        let Manifest::Objects(objects) = read("ray.yaml", text) else {
+            panic!("not read");
+        };
+        let paths: Vec<_> = embedded_pod_specs(&objects[0])
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "spec.headGroupSpec.template.spec",
+                "spec.workerGroupSpecs[0].template.spec"
+            ]
+        );
+        let dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x}]\n";
+        let Manifest::Objects(objects) = read("d.yaml", dep) else {
+            panic!("not read");
+        };
+        assert!(embedded_pod_specs(&objects[0]).is_empty());
+    }
 
     #[test]
     fn lists_are_unwrapped_and_other_documents_passed_over() {

@@ -849,7 +849,10 @@ mod tests {
     fn args_before_from_use_earlier_args() {
         let text = "ARG REPO=nvidia/cuda\nARG VERSION=12.4.1\nARG TAG=${VERSION}-runtime-ubuntu22.04\nFROM ${REPO}:${TAG} AS run\nUSER 1000\n";
         let st = stages(&parse(text));
-        assert_eq!(st[0].image.as_deref(), Some("nvidia/cuda:12.4.1-runtime-ubuntu22.04"));
+        assert_eq!(
+            st[0].image.as_deref(),
+            Some("nvidia/cuda:12.4.1-runtime-ubuntu22.04")
+        );
         let f = run(text);
         assert_eq!(ids(&f), vec![("CONT-DOCKERFILE-BASE-UNPINNED", 4)]);
     }

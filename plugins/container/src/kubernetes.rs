@@ -38,6 +38,12 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
     let mut count = 0;
     for obj in &objects {
         let Some(workload) = kubernetes::workload(obj) else {
+            // Custom resources that embed pod templates (operators).
+            for (at, spec) in kubernetes::embedded_pod_specs(obj) {
+                let title = format!("{}/{} ({at})", kubernetes::kind(obj), kubernetes::name(obj));
+                check_pod_spec(path, &title, spec, scan);
+                count += 1;
+            }
             continue;
         };
         let Some(spec) = workload.pod_spec else {
@@ -107,9 +113,18 @@ fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
 
     let pod_ctx = spec.get("securityContext");
     for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for container in spec.get(list).map(Node::items).unwrap_or_default() {
-            let cname = container.get("name").and_then(Node::as_str).unwrap_or("?");
-            let who = format!("{workload} container {cname}");
+        for (i, container) in spec
+            .get(list)
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            // A container without a name is named by its place in the list.
+            let who = match container.get("name").and_then(Node::as_str) {
+                Some(cname) => format!("{workload} container {cname}"),
+                None => format!("{workload} {list}[{i}]"),
+            };
             let ctx = container.get("securityContext");
             if let Some(p) = ctx
                 .and_then(|c| c.get("privileged"))
@@ -350,6 +365,26 @@ spec:
                 ("CONT-K8S-RUN-AS-ROOT".into(), 10),
                 ("CONT-K8S-RUN-AS-ROOT".into(), 30),
             ]
+        );
+    }
+
+    #[test]
+    fn custom_resources_with_pod_templates_are_judged() {
+        let text = "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: rc}\nspec:\n  workerGroupSpecs:\n  - groupName: gpu\n    template:\n      spec:\n        containers:\n        - image: rayproject/ray:2.9@sha256:aa\n          securityContext:\n            privileged: true\n";
+        let mut scan = Scan::new(checks::catalogue());
+        assert_eq!(check("ray.yaml", text, &mut scan), 1);
+        let f = scan
+            .findings()
+            .iter()
+            .find(|f| f.check_id == checks::K8S_PRIVILEGED)
+            .expect("privileged worker");
+        assert_eq!(f.location.as_ref().unwrap().line, Some(12));
+        assert!(
+            f.message.starts_with(
+                "RayCluster/rc (spec.workerGroupSpecs[0].template.spec) containers[0] is privileged"
+            ),
+            "{}",
+            f.message
         );
     }
 
