@@ -27,6 +27,9 @@ pub const COMPOSE_SOCKET: &str = "CONT-COMPOSE-RUNTIME-SOCKET";
 pub const COMPOSE_HOST_NETWORK: &str = "CONT-COMPOSE-HOST-NETWORK";
 pub const COMPOSE_IMAGE: &str = "CONT-COMPOSE-IMAGE-UNPINNED";
 pub const COMPOSE_PORTS: &str = "CONT-COMPOSE-PORT-ALL-INTERFACES";
+pub const COMPOSE_HOST_NAMESPACE: &str = "CONT-COMPOSE-HOST-NAMESPACE";
+pub const COMPOSE_UNCONFINED: &str = "CONT-COMPOSE-UNCONFINED";
+pub const COMPOSE_CAP_ADD: &str = "CONT-COMPOSE-CAP-ADD";
 pub const K8S_PRIV_ESC: &str = "CONT-K8S-PRIVILEGE-ESCALATION";
 pub const K8S_IMAGE: &str = "CONT-K8S-IMAGE-UNPINNED";
 pub const K8S_LIMITS: &str = "CONT-K8S-RESOURCE-LIMITS";
@@ -74,6 +77,9 @@ pub const COMPOSE_CHECKS: &[&str] = &[
     COMPOSE_HOST_NETWORK,
     COMPOSE_IMAGE,
     COMPOSE_PORTS,
+    COMPOSE_HOST_NAMESPACE,
+    COMPOSE_UNCONFINED,
+    COMPOSE_CAP_ADD,
 ];
 pub const CI_CHECKS: &[&str] = &[CI_IMAGE_SCAN];
 pub const RUNTIME_CHECKS: &[&str] = &[RUNTIME_OUTDATED];
@@ -254,6 +260,36 @@ pub fn catalogue() -> Vec<Check> {
             "Compose service shares the host network",
             "Remove `network_mode: host` and publish only the ports needed.",
             &[CIS_DOCKER],
+        ),
+        Check::new(
+            COMPOSE_HOST_NAMESPACE,
+            "CONT-2",
+            Severity::High,
+            "Compose service shares the host's process, IPC or user namespace",
+            "Remove `pid: host`, `ipc: host` and `userns_mode: host`: they let the service see and signal host processes, read shared memory, or be root on the host.",
+            &[CIS_DOCKER],
+        ),
+        Check::new(
+            COMPOSE_UNCONFINED,
+            "CONT-2",
+            Severity::High,
+            "Compose service turns off seccomp, AppArmor or SELinux confinement",
+            "Remove `seccomp:unconfined`, `apparmor:unconfined` and `label:disable` from security_opt; if a syscall is missing, allow it in a custom seccomp profile.",
+            &[
+                CIS_DOCKER,
+                "https://docs.docker.com/engine/security/seccomp/",
+            ],
+        ),
+        Check::new(
+            COMPOSE_CAP_ADD,
+            "CONT-2",
+            Severity::High,
+            "Compose service adds a capability that reaches the host",
+            "Drop `cap_add` of ALL, SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, DAC_READ_SEARCH, NET_ADMIN or BPF; add only narrow capabilities the service needs (NET_BIND_SERVICE).",
+            &[
+                CIS_DOCKER,
+                "https://man7.org/linux/man-pages/man7/capabilities.7.html",
+            ],
         ),
         Check::new(
             COMPOSE_IMAGE,

@@ -63,6 +63,60 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> bool {
             .at(at(n))
             .evidence("network_mode: host");
         }
+        for key in ["pid", "ipc", "userns_mode"] {
+            if let Some(n) = svc.get(key).filter(|v| v.as_str() == Some("host")) {
+                scan.finding(
+                    checks::COMPOSE_HOST_NAMESPACE,
+                    format!("service {name} sets {key}: host"),
+                )
+                .at(at(n))
+                .evidence(format!("{key}: host"));
+            }
+        }
+        for opt in svc.get("security_opt").map(Node::items).unwrap_or_default() {
+            let Some(o) = opt.as_str() else { continue };
+            // `seccomp:unconfined` and the `seccomp=unconfined` form.
+            let norm = o.replace('=', ":").to_ascii_lowercase();
+            if matches!(
+                norm.as_str(),
+                "seccomp:unconfined"
+                    | "apparmor:unconfined"
+                    | "label:disable"
+                    | "systempaths:unconfined"
+            ) {
+                scan.finding(
+                    checks::COMPOSE_UNCONFINED,
+                    format!("service {name} sets security_opt {o}"),
+                )
+                .at(at(opt))
+                .evidence(format!("security_opt: {o}"));
+            }
+        }
+        for cap in svc.get("cap_add").map(Node::items).unwrap_or_default() {
+            let Some(c) = cap.as_str() else { continue };
+            let bare = c.to_ascii_uppercase();
+            let bare = bare.trim_start_matches("CAP_");
+            if matches!(
+                bare,
+                "ALL"
+                    | "SYS_ADMIN"
+                    | "SYS_MODULE"
+                    | "SYS_PTRACE"
+                    | "SYS_RAWIO"
+                    | "DAC_READ_SEARCH"
+                    | "NET_ADMIN"
+                    | "BPF"
+                    | "SYS_BOOT"
+                    | "PERFMON"
+            ) {
+                scan.finding(
+                    checks::COMPOSE_CAP_ADD,
+                    format!("service {name} adds capability {c}"),
+                )
+                .at(at(cap))
+                .evidence(format!("cap_add: {c}"));
+            }
+        }
         for v in svc.get("volumes").map(Node::items).unwrap_or_default() {
             let source = match &v.value {
                 Value::Scalar(s, _) => s.split(':').next().unwrap_or("").to_string(),
@@ -167,6 +221,26 @@ mod tests {
                 ("CONT-COMPOSE-RUNTIME-SOCKET".into(), 13),
                 ("CONT-COMPOSE-IMAGE-UNPINNED".into(), 7),
                 ("CONT-COMPOSE-PORT-ALL-INTERFACES".into(), 10),
+            ]
+        );
+        let mut scan = Scan::new(checks::catalogue());
+        let text = "services:\n  gpu:\n    image: r.example.com/gpu:1@sha256:ab\n    pid: host\n    ipc: host\n    security_opt:\n      - seccomp:unconfined\n      - no-new-privileges:true\n      - apparmor=unconfined\n    cap_add: [SYS_ADMIN, NET_BIND_SERVICE, CAP_SYS_PTRACE]\n";
+        assert!(check("compose.yaml", text, &mut scan));
+        let f: Vec<_> = scan
+            .into_output()
+            .findings
+            .into_iter()
+            .map(|f| (f.check_id, f.location.unwrap().line.unwrap()))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                ("CONT-COMPOSE-HOST-NAMESPACE".into(), 4),
+                ("CONT-COMPOSE-HOST-NAMESPACE".into(), 5),
+                ("CONT-COMPOSE-UNCONFINED".into(), 7),
+                ("CONT-COMPOSE-UNCONFINED".into(), 9),
+                ("CONT-COMPOSE-CAP-ADD".into(), 10),
+                ("CONT-COMPOSE-CAP-ADD".into(), 10),
             ]
         );
         assert!(
