@@ -16,6 +16,7 @@ pub const TF_OPS: &str = "CODE-TF-DANGEROUS-OP";
 pub const EXTERNAL_DATA: &str = "CODE-MODEL-EXTERNAL-DATA";
 pub const SAFETENSORS_INVALID: &str = "CODE-SAFETENSORS-INVALID";
 pub const PICKLE_FORMAT: &str = "CODE-MODEL-PICKLE-FORMAT";
+pub const MODEL_UNRECOGNISED: &str = "CODE-MODEL-NOT-SCANNED";
 
 pub const SECRET_AWS_ACCESS_KEY: &str = "CODE-SECRET-AWS-ACCESS-KEY";
 pub const SECRET_AWS_SECRET_KEY: &str = "CODE-SECRET-AWS-SECRET-KEY";
@@ -84,6 +85,7 @@ pub const MODEL_CHECKS: &[&str] = &[
     EXTERNAL_DATA,
     SAFETENSORS_INVALID,
     PICKLE_FORMAT,
+    MODEL_UNRECOGNISED,
 ];
 
 const PICKLE_DOCS: &str = "https://docs.python.org/3/library/pickle.html#restricting-globals";
@@ -377,6 +379,14 @@ fn model_checks() -> Vec<Check> {
             Severity::High,
             "safetensors file is malformed",
             "The header or the tensor offsets are inconsistent; loaders may read out of bounds or disagree about the weights. Re-export the file.",
+            &[SAFETENSORS],
+        ),
+        Check::new(
+            MODEL_UNRECOGNISED,
+            "CODE-3",
+            Severity::Medium,
+            "Model-named file that no reader recognises was not scanned",
+            "Its name says model but its content is none of the formats aicomply reads (empty, truncated, random, or an unknown container), so nothing in it was verified. Replace it with a known-good copy in a safe format, or remove it.",
             &[SAFETENSORS],
         ),
         Check::new(

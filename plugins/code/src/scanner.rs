@@ -328,7 +328,20 @@ impl<'a> Scanner<'a> {
                 true
             }
             Some(Format::Compressed(codec)) => {
-                self.compressed(source, codec, place, expected_model, top)
+                // A protocol 0/1 pickle can pass a compression header check
+                // (`(S` is a valid zlib header): content that starts like a
+                // pickle is tried as one first, and only then decompressed.
+                if head.first().is_some_and(|&b| pickle::is_pickle_start(b)) {
+                    // Not strict: bytes that do not parse as a pickle are
+                    // the compressed stream's to explain.
+                    if self.pickle_source(source, place, false, top.then_some("a pickle")) {
+                        return true;
+                    }
+                }
+                if self.compressed(source, codec, place, expected_model, top) {
+                    return true;
+                }
+                self.unrecognised(place, name, top)
             }
             Some(Format::Tar) => self.tar(source, len, place, top),
             None => {
@@ -355,9 +368,38 @@ impl<'a> Scanner<'a> {
                     );
                     return true;
                 }
-                false
+                self.unrecognised(place, name, top)
             }
         }
+    }
+
+    /// A file of the target whose name says model (a model extension other
+    /// than the catch-all `.bin`/`.dat`/`.data`, or a `.bin` whose name says
+    /// model, as `pytorch_model.bin`) but whose content no reader accepted:
+    /// reported as not scanned, never silently passed over. Returns whether
+    /// it was reported.
+    fn unrecognised(&mut self, place: &Place, name: &str, top: bool) -> bool {
+        let ext = extension(name);
+        let lower = name.to_ascii_lowercase();
+        let generic = matches!(
+            ext.as_str(),
+            "bin" | "dat" | "data" | "z" | "gz" | "bz2" | "xz" | "lzma" | "pb" | "model" | "p"
+        );
+        let model_named = MODEL_EXTENSIONS.contains(&ext.as_str())
+            && (!generic
+                || lower.contains("model")
+                || lower.contains("checkpoint")
+                || lower.contains("weights"));
+        if !top || !model_named {
+            return false;
+        }
+        self.finding(
+            checks::MODEL_UNRECOGNISED,
+            place,
+            format!("{} is named like a model but its content is no format aicomply reads (empty, truncated, random or an unknown container): not scanned", place.path),
+            None,
+        );
+        true
     }
 
     fn finding(&mut self, check: &str, place: &Place, message: String, evidence: Option<String>) {
@@ -1422,6 +1464,81 @@ mod tests {
             scan.findings()[0].message.contains("archives around it"),
             "{}",
             scan.findings()[0].message
+        );
+    }
+}
+
+#[cfg(test)]
+mod sniff_tests {
+    use super::*;
+
+    fn scan_files(test: &str, files: &[(&str, &[u8])]) -> Vec<(String, String)> {
+        let dir = std::env::temp_dir().join(format!("aicomply-code-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut scan = Scan::new(checks::catalogue());
+        let config = Config::default();
+        for (name, bytes) in files {
+            std::fs::write(dir.join(name), bytes).unwrap();
+            Scanner::new(&mut scan, &config).scan_file(dir.join(name), name);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut out: Vec<_> = scan
+            .findings()
+            .iter()
+            .map(|f| {
+                (
+                    f.check_id.clone(),
+                    f.location.as_ref().unwrap().path.clone(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_protocol_0_pickle_that_looks_like_zlib_is_a_pickle() {
+        // `(S` is a valid zlib header (0x2853 is a multiple of 31).
+        let evil = b"(S'id'\np0\ntp1\ncposix\nsystem\np2\n(g0\ntR.";
+        let got = scan_files(
+            "zlib-like",
+            &[("weights.bin", evil), ("model.bin", b"(S'hello'\np0\n.")],
+        );
+        assert!(
+            got.contains(&(checks::PICKLE_CALL.to_string(), "weights.bin".to_string())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(checks::PICKLE_FORMAT.to_string(), "model.bin".to_string())),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn model_named_files_no_reader_accepts_are_reported_not_scanned() {
+        let random: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        let got = scan_files(
+            "unrecognised",
+            &[
+                ("random.pt", &random),
+                ("empty.ckpt", b""),
+                ("pytorch_model.bin", &random[..100]),
+                ("firmware.bin", &random),
+                ("notes.dat", b"just data"),
+            ],
+        );
+        let not_scanned: Vec<&str> = got
+            .iter()
+            .filter(|(c, _)| c == checks::MODEL_UNRECOGNISED)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        assert_eq!(
+            not_scanned,
+            ["empty.ckpt", "pytorch_model.bin", "random.pt"],
+            "{got:?}"
         );
     }
 }
