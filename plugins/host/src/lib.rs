@@ -511,16 +511,25 @@ fn software(root: &Root, packages: &Result<Packages, String>, scan: &mut Scan) {
     if pkgs.family == Family::Rpm {
         return dnf_automatic(root, Some(pkgs), scan);
     }
-    // Automatic updates: the package, and APT::Periodic not switching it off.
-    let mut disabled = None;
+    // Automatic updates: the package, and both APT::Periodic settings that
+    // apt.systemd.daily reads (the last value in apt.conf.d order wins;
+    // both default to "0", off). Refreshing the lists alone
+    // (`apt-get update`) upgrades nothing.
+    let mut setting: BTreeMap<&str, (bool, String, u32, String)> = BTreeMap::new();
     for n in root.list("/etc/apt/apt.conf.d") {
         let f = format!("/etc/apt/apt.conf.d/{n}");
         let Some(text) = root.read(&f) else { continue };
         for (i, line) in text.lines().enumerate() {
             let l = line.trim();
-            if l.starts_with("APT::Periodic::Unattended-Upgrade") {
-                let off = l.contains("\"0\"");
-                disabled = Some((off, f.clone(), i as u32 + 1, l.to_string()));
+            for key in ["Unattended-Upgrade", "Update-Package-Lists"] {
+                if l.strip_prefix("APT::Periodic::").is_some_and(|r| {
+                    r.starts_with(key) && r[key.len()..].trim_start().starts_with('"')
+                }) {
+                    let value = l.split('"').nth(1).unwrap_or("0");
+                    let on = value.trim().parse::<u32>().is_ok_and(|d| d > 0)
+                        || value.eq_ignore_ascii_case("always");
+                    setting.insert(key, (on, f.clone(), i as u32 + 1, l.to_string()));
+                }
             }
         }
     }
@@ -530,15 +539,36 @@ fn software(root: &Root, packages: &Result<Packages, String>, scan: &mut Scan) {
             "unattended-upgrades is not installed: security updates wait for someone to apply them",
         )
         .at(root.at(&pkgs.path, 0));
-    } else if let Some((true, f, line, text)) = disabled {
-        scan.finding(
-            checks::AUTO_UPDATES,
-            "unattended-upgrades is installed but switched off",
-        )
-        .at(root.at(&f, line))
-        .evidence(text);
-    } else {
-        scan.evaluated(checks::AUTO_UPDATES);
+        return;
+    }
+    match setting.get("Unattended-Upgrade") {
+        Some((false, f, line, text)) => {
+            scan.finding(
+                checks::AUTO_UPDATES,
+                "unattended-upgrades is installed but switched off",
+            )
+            .at(root.at(f, *line))
+            .evidence(text.clone());
+            return;
+        }
+        None => {
+            scan.finding(checks::AUTO_UPDATES, "unattended-upgrades is installed but never runs: no file in /etc/apt/apt.conf.d sets APT::Periodic::Unattended-Upgrade (the default is \"0\")")
+                .at(root.at("/etc/apt/apt.conf.d", 0));
+            return;
+        }
+        Some((true, ..)) => {}
+    }
+    match setting.get("Update-Package-Lists") {
+        Some((false, f, line, text)) => {
+            scan.finding(checks::AUTO_UPDATES, "unattended upgrades are on but the package lists are never refreshed, so no new update is seen")
+                .at(root.at(f, *line))
+                .evidence(text.clone());
+        }
+        None => {
+            scan.finding(checks::AUTO_UPDATES, "unattended upgrades are on but APT::Periodic::Update-Package-Lists is not set (the default is \"0\"), so no new update is seen")
+                .at(root.at("/etc/apt/apt.conf.d", 0));
+        }
+        Some((true, ..)) => scan.evaluated(checks::AUTO_UPDATES),
     }
 }
 
@@ -1085,6 +1115,66 @@ mod tests {
         let out = scan.into_output();
         assert!(out.findings.is_empty() && out.evaluated.is_empty());
         assert_eq!(out.not_checked.len(), checks::catalogue().len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unattended_upgrades_need_both_periodic_settings() {
+        let dir = std::env::temp_dir().join(format!("aicomply-host-apt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("etc/apt/apt.conf.d")).unwrap();
+        std::fs::create_dir_all(dir.join("var/lib/dpkg")).unwrap();
+        std::fs::write(
+            dir.join("etc/os-release"),
+            "ID=ubuntu\nVERSION_ID=\"24.04\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("var/lib/dpkg/status"),
+            "Package: unattended-upgrades\nStatus: install ok installed\nVersion: 2.9\n\n",
+        )
+        .unwrap();
+        let auto = |text: Option<&str>| {
+            let f = dir.join("etc/apt/apt.conf.d/20auto-upgrades");
+            match text {
+                Some(t) => std::fs::write(&f, t).unwrap(),
+                None => {
+                    let _ = std::fs::remove_file(&f);
+                }
+            }
+            let (ids, _) = findings_of(dir.clone());
+            ids.into_iter()
+                .filter(|(c, _)| c == checks::AUTO_UPDATES)
+                .map(|(_, at)| at)
+                .collect::<Vec<_>>()
+        };
+        // No setting: off by default.
+        assert_eq!(auto(None), ["etc/apt/apt.conf.d:0"]);
+        // `apt-get update` every day, and no upgrade.
+        assert_eq!(
+            auto(Some("APT::Periodic::Update-Package-Lists \"1\";\n")),
+            ["etc/apt/apt.conf.d:0"]
+        );
+        // Upgrades on, lists never refreshed.
+        assert_eq!(
+            auto(Some(
+                "APT::Periodic::Update-Package-Lists \"0\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n"
+            )),
+            ["etc/apt/apt.conf.d/20auto-upgrades:1"]
+        );
+        assert!(auto(Some("APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n")).is_empty());
+        // A later file switches it off: the last value wins.
+        std::fs::write(
+            dir.join("etc/apt/apt.conf.d/99local"),
+            "APT::Periodic::Unattended-Upgrade \"0\";\n",
+        )
+        .unwrap();
+        assert_eq!(
+            auto(Some(
+                "APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n"
+            )),
+            ["etc/apt/apt.conf.d/99local:1"]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
