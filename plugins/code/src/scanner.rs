@@ -1286,6 +1286,65 @@ mod tests {
         out
     }
 
+    /// `stored_zip` with zip64 end records in front of the classic one, as
+    /// torch.save writes them even for small archives.
+    fn zip64_like_torch(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut z = stored_zip(members);
+        let classic = z.split_off(z.len() - 22);
+        let cd_size = u32::from_le_bytes(classic[12..16].try_into().unwrap()) as u64;
+        let cd_offset = u32::from_le_bytes(classic[16..20].try_into().unwrap()) as u64;
+        let n = members.len() as u64;
+        let z64_pos = z.len() as u64;
+        z.extend(b"PK\x06\x06");
+        z.extend(44u64.to_le_bytes());
+        z.extend([45, 0, 45, 0]);
+        z.extend([0u8; 8]);
+        for v in [n, n, cd_size, cd_offset] {
+            z.extend(v.to_le_bytes());
+        }
+        z.extend(b"PK\x06\x07\0\0\0\0");
+        z.extend(z64_pos.to_le_bytes());
+        z.extend(1u32.to_le_bytes());
+        z.extend(classic);
+        z
+    }
+
+    #[test]
+    fn a_torchscript_archive_with_zip64_records_is_scanned() {
+        let data = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\nq\x00ctorch.jit._pickle\nbuild_intlist\n]K\x01a\x85R.";
+        let evil = b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00id\x85R.";
+        let archive = zip64_like_torch(&[
+            ("model/version", b"3\n"),
+            ("model/code/__torch__.py", b"class M(Module):\n  pass\n"),
+            ("model/data.pkl", data),
+            ("model/constants.pkl", evil),
+        ]);
+        let scan = scan_with(&archive, 1 << 20);
+        let mut got: Vec<(String, Option<String>)> = scan
+            .findings()
+            .iter()
+            .map(|f| {
+                (
+                    f.check_id.clone(),
+                    f.location.as_ref().unwrap().member.clone(),
+                )
+            })
+            .collect();
+        got.sort();
+        // No "data in front of the archive", TorchScript's own globals are
+        // safe, and the dangerous call in the same archive is found.
+        assert_eq!(
+            got,
+            vec![
+                (checks::PICKLE_FORMAT.to_string(), None),
+                (
+                    checks::PICKLE_CALL.to_string(),
+                    Some("model/constants.pkl".to_string())
+                ),
+            ]
+        );
+    }
+
     fn scan_with(bytes: &[u8], max_in_memory: u64) -> Scan {
         let dir = std::env::temp_dir().join(format!(
             "aicomply-code-nested-{}-{max_in_memory}",

@@ -108,8 +108,12 @@ pub fn open<R: Read + Seek>(r: &mut R, len: u64, max_entries: usize) -> Result<A
     let mut cd_offset = u32le(&eocd[16..]) as u64;
     let comment_len = u16le(&eocd[20..]);
     let mut cd_end = eocd_pos;
-    // Zip64: the locator sits right before the end record.
-    if (count == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff) && eocd_pos >= 20 {
+    // Zip64: the locator sits right before the end record. It is honoured
+    // whenever present, as Python's zipfile does, not only when the classic
+    // record's fields are saturated: torch.save writes zip64 records for
+    // small archives too, and then the directory ends at the zip64 record.
+    let saturated = count == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff;
+    if eocd_pos >= 20 {
         let mut loc = [0u8; 20];
         r.seek(SeekFrom::Start(eocd_pos - 20))
             .map_err(|e| e.to_string())?;
@@ -117,17 +121,28 @@ pub fn open<R: Read + Seek>(r: &mut R, len: u64, max_entries: usize) -> Result<A
         if &loc[..4] == b"PK\x06\x07" {
             let z64_pos = u64le(&loc[8..]);
             let mut rec = [0u8; 56];
-            r.seek(SeekFrom::Start(z64_pos))
-                .map_err(|e| e.to_string())?;
-            r.read_exact(&mut rec)
-                .map_err(|e| format!("zip64 end record: {e}"))?;
-            if &rec[..4] != b"PK\x06\x06" {
+            let read = z64_pos
+                .checked_add(56)
+                .filter(|&end| end <= eocd_pos)
+                .ok_or_else(|| "zip64 locator points past the end record".to_string())
+                .and_then(|_| {
+                    r.seek(SeekFrom::Start(z64_pos))
+                        .map_err(|e| e.to_string())?;
+                    r.read_exact(&mut rec)
+                        .map_err(|e| format!("zip64 end record: {e}"))
+                });
+            let valid = read.is_ok() && &rec[..4] == b"PK\x06\x06";
+            if valid {
+                count = u64le(&rec[32..]);
+                cd_size = u64le(&rec[40..]);
+                cd_offset = u64le(&rec[48..]);
+                cd_end = z64_pos;
+            } else if saturated {
+                read?;
                 return Err("zip64 locator points to no zip64 end record".into());
             }
-            count = u64le(&rec[32..]);
-            cd_size = u64le(&rec[40..]);
-            cd_offset = u64le(&rec[48..]);
-            cd_end = z64_pos;
+            // Otherwise four bytes that happen to read "PK\x06\x07" in
+            // front of a classic record: the classic values stand.
         }
     }
     if cd_size > cd_end {

@@ -107,6 +107,15 @@ const ALLOWED: &[&str] = &[
     "pathlib.PurePosixPath",
     "pathlib.PureWindowsPath",
     // PyTorch state dicts and tensors.
+    // TorchScript archives' own pickles (torch/jit/_pickle.py): builders
+    // that return the list or tensor they are given. The rest of torch.jit
+    // compiles and runs code and stays denied.
+    "torch.jit._pickle.build_intlist",
+    "torch.jit._pickle.build_tensorlist",
+    "torch.jit._pickle.build_doublelist",
+    "torch.jit._pickle.build_boollist",
+    "torch.jit._pickle.build_tensor_from_id",
+    "torch.jit._pickle.restore_type_tag",
     "torch._utils._rebuild_tensor",
     "torch._utils._rebuild_tensor_v2",
     "torch._utils._rebuild_tensor_v3",
