@@ -79,6 +79,9 @@ const MODEL_EXTENSIONS: &[&str] = &[
     "lzma",
 ];
 
+/// How a Git LFS pointer file starts: the model is elsewhere.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
+
 const PICKLE_EXTENSIONS: &[&str] = &[
     "pkl", "pickle", "p", "pt", "pth", "bin", "ckpt", "joblib", "jl", "dat", "data", "sav",
     "model", "pck",
@@ -341,9 +344,10 @@ impl<'a> Scanner<'a> {
                 if self.compressed(source, codec, place, expected_model, top) {
                     return true;
                 }
-                self.unrecognised(place, name, top)
+                self.unrecognised(place, name, head, top)
             }
             Some(Format::Tar) => self.tar(source, len, place, top),
+            None if head.starts_with(LFS_POINTER) => self.unrecognised(place, name, head, top),
             None => {
                 // Data in front of an archive hides the zip magic: look for
                 // its end record when the name says "model".
@@ -368,7 +372,7 @@ impl<'a> Scanner<'a> {
                     );
                     return true;
                 }
-                self.unrecognised(place, name, top)
+                self.unrecognised(place, name, head, top)
             }
         }
     }
@@ -378,7 +382,7 @@ impl<'a> Scanner<'a> {
     /// model, as `pytorch_model.bin`) but whose content no reader accepted:
     /// reported as not scanned, never silently passed over. Returns whether
     /// it was reported.
-    fn unrecognised(&mut self, place: &Place, name: &str, top: bool) -> bool {
+    fn unrecognised(&mut self, place: &Place, name: &str, head: &[u8], top: bool) -> bool {
         let ext = extension(name);
         let lower = name.to_ascii_lowercase();
         let generic = matches!(
@@ -393,10 +397,20 @@ impl<'a> Scanner<'a> {
         if !top || !model_named {
             return false;
         }
+        let what = if head.is_empty() {
+            "it is empty"
+        } else if head.starts_with(LFS_POINTER) {
+            "it is a Git LFS pointer: the model itself is not in the tree (git lfs pull, then scan again)"
+        } else {
+            "its content is no format aicomply reads (truncated, random or an unknown container)"
+        };
         self.finding(
             checks::MODEL_UNRECOGNISED,
             place,
-            format!("{} is named like a model but its content is no format aicomply reads (empty, truncated, random or an unknown container): not scanned", place.path),
+            format!(
+                "{} is named like a model but {what}: not scanned",
+                place.path
+            ),
             None,
         );
         true
@@ -1598,6 +1612,32 @@ mod sniff_tests {
             not_scanned,
             ["empty.ckpt", "pytorch_model.bin", "random.pt"],
             "{got:?}"
+        );
+        let got = scan_files(
+            "lfs",
+            &[
+                (
+                    "model.pt",
+                    b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 1000\n",
+                ),
+                (
+                    "model.safetensors",
+                    b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 1000\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                (
+                    checks::MODEL_UNRECOGNISED.to_string(),
+                    "model.pt".to_string()
+                ),
+                (
+                    checks::MODEL_UNRECOGNISED.to_string(),
+                    "model.safetensors".to_string()
+                ),
+            ]
         );
     }
 }
