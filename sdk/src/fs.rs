@@ -537,6 +537,27 @@ pub fn list_names(dir: &Path) -> Result<(Vec<String>, Vec<String>), String> {
     Ok((names, problems))
 }
 
+/// `rel` joined to the `/`-separated folder `dir` lexically, `.` and `..`
+/// resolved; an absolute `rel` starts at the root. None when it leaves the
+/// root.
+pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Where a link's target text leads, relative to the root: a relative text
 /// from the link's folder, an absolute one from the root itself (as the
 /// root's own system resolves it). `None` when it climbs above the root.

@@ -2,14 +2,18 @@
 //! may hold them, every object in a file (multi-document YAML, JSON, `List`
 //! items), and what could not be read, said the same way by every plugin.
 //!
-//! Templates (Helm charts and the like) are not rendered here: a file that
-//! is one is reported as such, and the checks that would have judged it are
-//! incomplete rather than passed.
+//! A tree's manifests are read into [`Manifests`] and judged as rendered:
+//! Kustomize overlays applied to their bases ([`crate::kustomize`]), each
+//! node remembering the file it came from. Templates (Helm charts and the
+//! like) are not rendered here: a file that is one is reported as such, and
+//! the checks that would have judged it are incomplete rather than passed.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::yaml::{self, Node, Value};
-use crate::{Location, Scan, fs};
+use crate::{Location, Scan, fs, helm, kustomize};
 
 /// What a YAML or JSON file turned out to hold.
 #[derive(Debug)]
@@ -41,7 +45,13 @@ pub enum Unread {
 pub fn may_hold_manifests(relative: &str) -> bool {
     let name = relative.rsplit('/').next().unwrap_or(relative);
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+    // `.tpl` in a `templates/` folder: the helpers of Helm charts
+    // (`templates/_helpers.tpl`); elsewhere they are other programs'.
+    if lower.ends_with(".yaml")
+        || lower.ends_with(".yml")
+        || (lower.ends_with(".tpl") && is_chart_template(relative))
+        || name == "Kustomization"
+    {
         return true;
     }
     lower.ends_with(".json")
@@ -125,6 +135,11 @@ fn read_json(text: &str) -> Manifest {
     }
 }
 
+/// The objects among `docs`, `List` items in place of their list.
+pub fn objects_of(docs: Vec<Node>) -> Vec<Node> {
+    flatten(docs)
+}
+
 /// The objects among `docs`, `List` items in place of their list. The
 /// readers bound nesting (yaml::MAX_DEPTH, serde_json's 128), and lists
 /// are unwrapped with an explicit stack.
@@ -147,6 +162,334 @@ fn flatten(docs: Vec<Node>) -> Vec<Node> {
         out.push(obj);
     }
     out
+}
+
+/// Every manifest of a tree: files are added as they are read, then
+/// rendered together, Kustomize overlays applied to their bases.
+#[derive(Default)]
+pub struct Manifests {
+    files: Vec<String>,
+    /// The documents kept of each file (its objects; a kustomization's or
+    /// a JSON 6902 patch's documents), by file index.
+    docs: Vec<Vec<Node>>,
+    by_path: HashMap<String, u32>,
+    kustomizations: BTreeMap<String, u32>,
+    /// Helm: each chart's folder with its Chart.yaml, values.yaml by
+    /// folder, and the text of template files (rendered with their chart,
+    /// or read as they are when no chart holds them).
+    charts: BTreeMap<String, Node>,
+    values: BTreeMap<String, Node>,
+    templates: BTreeMap<String, String>,
+    /// The chart (its Chart.yaml) that rendered a file, by file index.
+    rendered_by: HashMap<u32, String>,
+}
+
+/// One object of a tree, as judged: read from a file alone, or rendered
+/// by a kustomization.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub node: Node,
+    /// The file the object was read from (a rendered one: its resource).
+    pub file: String,
+    /// The file that rendered it: a kustomization, or a chart's Chart.yaml.
+    pub rendered_by: Option<String>,
+    files: Rc<[String]>,
+}
+
+impl Object {
+    /// An object read from `file` alone, outside any [`Manifests`].
+    pub fn alone(file: &str, node: Node) -> Self {
+        Object {
+            node,
+            file: file.to_string(),
+            rendered_by: None,
+            files: Rc::from(Vec::new()),
+        }
+    }
+
+    /// The file a node of this object came from: a patch for what a patch
+    /// set, the base for what it left as it was.
+    pub fn source(&self, node: &Node) -> &str {
+        self.files
+            .get(node.origin as usize)
+            .map_or(self.file.as_str(), String::as_str)
+    }
+
+    /// Where a finding about `node` points.
+    pub fn at(&self, node: &Node) -> Location {
+        Location::target(self.source(node)).line(node.line)
+    }
+
+    /// `title` with the file that rendered the object, so that one base
+    /// rendered by two overlays gives two findings told apart.
+    pub fn named(&self, title: impl std::fmt::Display) -> String {
+        match &self.rendered_by {
+            Some(k) => format!("{title} (as {k} renders it)"),
+            None => title.to_string(),
+        }
+    }
+}
+
+impl Manifests {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn keep(&mut self, path: &str, mut docs: Vec<Node>) -> u32 {
+        let index = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        for d in &mut docs {
+            d.set_origin(index);
+        }
+        self.files.push(path.to_string());
+        self.docs.push(docs);
+        self.by_path.insert(path.to_string(), index);
+        index
+    }
+
+    /// Read one YAML or JSON file (told apart by its name): the number of
+    /// objects in it, or why a file that looks like a manifest was not
+    /// read. Kustomizations and JSON 6902 patches are kept for rendering.
+    pub fn add(&mut self, path: &str, text: &str) -> Result<usize, Unread> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let dir = kustomize::parent(path);
+        if name == "Chart.yaml" || name == "values.yaml" {
+            let doc = yaml::parse(text)
+                .map_err(Unread::Invalid)?
+                .into_iter()
+                .next()
+                .unwrap_or(Node {
+                    line: 1,
+                    origin: 0,
+                    value: Value::Map(Vec::new()),
+                });
+            let into = if name == "Chart.yaml" {
+                &mut self.charts
+            } else {
+                &mut self.values
+            };
+            into.insert(dir.to_string(), doc);
+            return Ok(0);
+        }
+        if is_chart_template(path) && (text.contains("{{") || name.ends_with(".tpl")) {
+            self.templates.insert(path.to_string(), text.to_string());
+            return Ok(0);
+        }
+        if kustomize::is_kustomization(path) {
+            let docs = yaml::parse(text).map_err(Unread::Invalid)?;
+            let index = self.keep(path, docs);
+            self.kustomizations
+                .insert(kustomize::parent(path).to_string(), index);
+            return Ok(0);
+        }
+        match read(path, text) {
+            Manifest::Objects(objects) if !objects.is_empty() => {
+                let n = objects.len();
+                self.keep(path, objects);
+                Ok(n)
+            }
+            Manifest::Objects(_) | Manifest::NotManifest => {
+                // A JSON 6902 patch: a list of operations.
+                if (text.contains("op:") || text.contains("\"op\""))
+                    && let Ok(docs) = yaml::parse(text)
+                    && docs.first().is_some_and(|d| {
+                        !d.items().is_empty() && d.items().iter().all(|i| i.get("op").is_some())
+                    })
+                {
+                    self.keep(path, docs);
+                }
+                Ok(0)
+            }
+            Manifest::Unread(u) => Err(u),
+        }
+    }
+
+    /// Whether `path` is held for rendering (a kustomization, a patch, a
+    /// chart template): a plugin reads nothing else from it.
+    pub fn holds(&self, path: &str) -> bool {
+        self.templates.contains_key(path)
+            || self
+                .by_path
+                .get(path)
+                .is_some_and(|i| self.kustomizations.values().any(|k| k == i))
+    }
+
+    /// Render each chart's templates with its default values; a template
+    /// no chart holds is read as it is.
+    fn render_charts(&mut self, scan: &mut Scan, checks: &[&str]) {
+        let templates = std::mem::take(&mut self.templates);
+        let mut done: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        // Parents before subcharts: a subchart's values start from its
+        // parent's values under its name.
+        let mut chart_values: BTreeMap<String, helm::V> = BTreeMap::new();
+        let dirs: Vec<String> = self.charts.keys().cloned().collect();
+        for dir in &dirs {
+            let mut values = self
+                .values
+                .get(dir)
+                .map(helm::from_yaml)
+                .filter(|v| matches!(v, helm::V::Map(_)))
+                .unwrap_or(helm::V::Map(Vec::new()));
+            if let Some((parent_charts, sub)) = dir.rsplit_once('/')
+                && let Some(parent) = parent_charts
+                    .strip_suffix("/charts")
+                    .or((parent_charts == "charts").then_some(""))
+                && let Some(over) = chart_values.get(parent).and_then(|v| {
+                    let name = self.charts[dir]
+                        .get("name")
+                        .and_then(Node::as_str)
+                        .unwrap_or(sub);
+                    helm::V::get_public(v, name)
+                })
+            {
+                helm::merge(&mut values, &over);
+            }
+            chart_values.insert(dir.clone(), values.clone());
+            let prefix = if dir.is_empty() {
+                "templates/".to_string()
+            } else {
+                format!("{dir}/templates/")
+            };
+            let base = prefix.trim_end_matches('/').to_string();
+            let mut chart = helm::Chart::new(self.charts.get(dir), values, &base);
+            let mine: Vec<(&String, &String)> = templates
+                .range(prefix.clone()..)
+                .take_while(|(p, _)| p.starts_with(&prefix))
+                .collect();
+            let mut parsed = Vec::new();
+            for (path, text) in &mine {
+                done.insert(path.as_str());
+                chart.files.insert(path.to_string(), text.to_string());
+                match helm::parse(text) {
+                    Ok(p) => {
+                        chart.add_defines(&p);
+                        parsed.push((path.as_str(), Ok(p)));
+                    }
+                    Err(e) => parsed.push((path.as_str(), Err(e))),
+                }
+            }
+            let chart_file = if dir.is_empty() {
+                "Chart.yaml".to_string()
+            } else {
+                format!("{dir}/Chart.yaml")
+            };
+            for (path, p) in parsed {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                // Helpers render nothing; NOTES.txt is no manifest.
+                if name.starts_with('_') || !may_hold_manifests(path) || name.ends_with(".tpl") {
+                    continue;
+                }
+                let rendered = p.and_then(|p| helm::render(&chart, path, &p));
+                let index = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+                let docs = rendered.and_then(|out| {
+                    helm::documents(&out, index)
+                        .map_err(|e| format!("renders to YAML that does not parse: {e}"))
+                });
+                match docs {
+                    Ok(docs) => {
+                        let objects = flatten(docs);
+                        if !objects.is_empty() {
+                            let i = self.keep(path, objects);
+                            self.rendered_by.insert(i, chart_file.clone());
+                        }
+                    }
+                    Err(e) => {
+                        // Errors start with the template line they are about.
+                        let line = e
+                            .strip_prefix("line ")
+                            .and_then(|r| r.split(':').next())
+                            .and_then(|n| n.parse().ok());
+                        let mut at = Location::target(path);
+                        if let Some(line) = line {
+                            at = at.line(line);
+                        }
+                        scan.diagnostic(
+                            at,
+                            format!("Helm template not evaluated with {chart_file}'s default values: {e}"),
+                        );
+                        for check in checks {
+                            scan.incomplete(
+                                check,
+                                format!("{path}: Helm template not evaluated: {e}"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (path, text) in &templates {
+            if done.contains(path.as_str()) || path.ends_with(".tpl") {
+                continue;
+            }
+            match read(path, text) {
+                Manifest::Objects(objects) if !objects.is_empty() => {
+                    self.keep(path, objects);
+                }
+                Manifest::Unread(u) => record_unread(scan, path, checks, &u),
+                _ => {}
+            }
+        }
+    }
+
+    /// Every object of the tree as it is judged: objects of files no
+    /// kustomization uses as they are, each root kustomization's
+    /// rendering, and each chart's templates rendered with its default
+    /// values. What a kustomization or a template asks for that is not
+    /// rendered is a diagnostic, and leaves `checks` incomplete.
+    pub fn render(mut self, scan: &mut Scan, checks: &[&str]) -> Vec<Object> {
+        self.render_charts(scan, checks);
+        let out = kustomize::render(&kustomize::Sources {
+            files: &self.files,
+            docs: &self.docs,
+            by_path: &self.by_path,
+            kustomizations: &self.kustomizations,
+        });
+        let files: Rc<[String]> = Rc::from(self.files);
+        for note in &out.notes {
+            let path = &files[note.file as usize];
+            scan.diagnostic(
+                Location::target(path.as_str()).line(note.line),
+                note.message.clone(),
+            );
+            if note.partial {
+                for check in checks {
+                    scan.incomplete(check, format!("{path}: {}", note.message));
+                }
+            }
+        }
+        let kustomizations: std::collections::BTreeSet<u32> =
+            self.kustomizations.values().copied().collect();
+        let mut objects = Vec::new();
+        for (index, docs) in self.docs.into_iter().enumerate() {
+            let index = index as u32;
+            if out.used.contains(&index) || kustomizations.contains(&index) {
+                continue;
+            }
+            for node in flatten(docs) {
+                objects.push(Object {
+                    node,
+                    file: files[index as usize].clone(),
+                    rendered_by: self.rendered_by.get(&index).cloned(),
+                    files: files.clone(),
+                });
+            }
+        }
+        for (root, rendered) in out.roots {
+            for r in rendered {
+                objects.push(Object {
+                    node: r.node,
+                    file: files[r.file as usize].clone(),
+                    rendered_by: Some(files[root as usize].clone()),
+                    files: files.clone(),
+                });
+            }
+        }
+        objects
+    }
+}
+
+/// Whether `path` is in a chart's `templates/` folder.
+fn is_chart_template(path: &str) -> bool {
+    path.starts_with("templates/") || path.contains("/templates/")
 }
 
 /// Record a file that looks like a manifest but was not read: a diagnostic
@@ -214,8 +557,18 @@ pub struct Workload<'a> {
 
 impl Workload<'_> {
     /// `Kind/name`, as reports name a workload.
+    /// `Deployment/inference`, with `in namespace ml` when the manifest
+    /// names one: the same name in two namespaces is two workloads.
     pub fn title(&self) -> String {
-        format!("{}/{}", self.kind, self.name)
+        title(self.object, self.kind, self.name)
+    }
+}
+
+/// How findings name an object: kind, name and, when set, namespace.
+pub fn title(obj: &Node, kind: &str, name: &str) -> String {
+    match obj.path(&["metadata", "namespace"]).and_then(Node::as_str) {
+        Some(ns) if !ns.is_empty() => format!("{kind}/{name} in namespace {ns}"),
+        _ => format!("{kind}/{name}"),
     }
 }
 
@@ -312,6 +665,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn titles_name_the_namespace_when_the_manifest_does() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ml}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n";
+        let Manifest::Objects(objects) = read("p.yaml", text) else {
+            panic!("not read");
+        };
+        assert_eq!(
+            workload(&objects[0]).unwrap().title(),
+            "Pod/a in namespace ml"
+        );
+        assert_eq!(workload(&objects[1]).unwrap().title(), "Pod/b");
+    }
+
+    #[test]
     fn pod_specs_embedded_in_custom_resources_are_found_by_shape() {
         let text = "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: rc}\nspec:\n  headGroupSpec:\n    template:\n      spec:\n        containers: [{name: head, image: rayproject/ray:2.9}]\n  workerGroupSpecs:\n  - groupName: gpu\n    template:\n      spec:\n        containers: [{name: w, image: rayproject/ray:2.9}]\n";
         let Manifest::Objects(objects) = read("ray.yaml", text) else {
@@ -387,5 +753,7 @@ mod tests {
         assert!(!may_hold_manifests("web/package-lock.json"));
         assert!(!may_hold_manifests("web/node_modules/x/package.json"));
         assert!(!may_hold_manifests("README.md"));
+        assert!(may_hold_manifests("chart/templates/_helpers.tpl"));
+        assert!(!may_hold_manifests("terraform/config/kubeconfig.tpl"));
     }
 }

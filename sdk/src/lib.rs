@@ -28,7 +28,9 @@
 pub mod base64;
 pub mod formats;
 pub mod fs;
+pub mod helm;
 pub mod kubernetes;
+pub mod kustomize;
 mod probe;
 mod progress;
 pub mod rpmdb;
@@ -334,4 +336,13 @@ macro_rules! export_plugin {
     $crate::bindings::export!(AicomplyExport with_types_in $crate::bindings);
         };
     };
+}
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

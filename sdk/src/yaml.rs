@@ -74,6 +74,11 @@ pub struct Node {
     /// 1-based line where the node starts.
     pub line: u32,
     pub value: Value,
+    /// Which file of a rendered set the node was read from (an index into
+    /// the set's files; 0 for a file read alone). Kustomize overlays merge
+    /// patches into their bases, and a finding points at the file and line
+    /// that introduced what it judges: see `kubernetes::Object::at`.
+    pub origin: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +91,19 @@ pub enum Value {
 }
 
 impl Node {
+    /// Stamp `origin` on this node and everything under it.
+    pub fn set_origin(&mut self, origin: u32) {
+        self.origin = origin;
+        match &mut self.value {
+            Value::Scalar(..) => {}
+            Value::Seq(items) => items.iter_mut().for_each(|i| i.set_origin(origin)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.set_origin(origin);
+                v.set_origin(origin);
+            }),
+        }
+    }
+
     /// The value under `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
@@ -278,7 +296,15 @@ impl Builder {
                 if self.spend(cost) {
                     let plain = style == TScalarStyle::Plain;
                     let value = Value::Scalar(s, plain);
-                    self.push(Node { line, value }, cost, anchor);
+                    self.push(
+                        Node {
+                            line,
+                            value,
+                            origin: 0,
+                        },
+                        cost,
+                        anchor,
+                    );
                 }
             }
             // Too deep, the error is set and nothing more is built.
@@ -309,6 +335,7 @@ impl Builder {
                     }) => (
                         Node {
                             line,
+                            origin: 0,
                             value: Value::Seq(items),
                         },
                         cost,
@@ -323,6 +350,7 @@ impl Builder {
                     }) => (
                         Node {
                             line,
+                            origin: 0,
                             value: Value::Map(merge_keys(entries)),
                         },
                         cost,
@@ -385,6 +413,7 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
             Value::Seq(items) => items,
             other => vec![Node {
                 line: merged.line,
+                origin: 0,
                 value: other,
             }],
         };

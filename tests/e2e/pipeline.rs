@@ -493,6 +493,116 @@ fn tricky_fixture_exercises_every_parsing_rule() {
 }
 
 #[test]
+fn kustomize_overlays_are_judged_as_rendered_with_findings_where_they_were_introduced() {
+    let (run, report) = run_json(&fixture("kustomize"), &[]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let expected: Vec<(String, String, u64)> = [
+        // What the debug overlay's patches set: at the patch lines.
+        (
+            "CONT-K8S-HOST-NAMESPACE",
+            "overlays/debug/privileged.yaml",
+            8,
+        ),
+        // What the base lacks, as the debug overlay renders it (the prod
+        // overlay pins the image by digest and adds the limits).
+        ("CONT-K8S-IMAGE-UNPINNED", "base/deployment.yaml", 27),
+        (
+            "CONT-K8S-PRIVILEGE-ESCALATION",
+            "overlays/debug/privileged.yaml",
+            13,
+        ),
+        ("CONT-K8S-PRIVILEGE-ESCALATION", "standalone/job.yaml", 23),
+        ("CONT-K8S-PRIVILEGED", "overlays/debug/privileged.yaml", 12),
+        ("CONT-K8S-PRIVILEGED", "standalone/job.yaml", 22),
+        // Removed by the inline JSON 6902 patch: the container is the base's.
+        ("CONT-K8S-READONLY-ROOTFS", "base/deployment.yaml", 26),
+        ("CONT-K8S-RESOURCE-LIMITS", "base/deployment.yaml", 26),
+    ]
+    .iter()
+    .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+    .collect();
+    assert_eq!(finding_keys(&report), expected);
+    // Each rendered finding names the overlay and the namespace it set.
+    for f in report["findings"].as_array().unwrap() {
+        let message = f["message"].as_str().unwrap();
+        if !f["location"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("standalone/")
+        {
+            assert!(
+                message.starts_with(
+                    "Deployment/llm in namespace debug (as overlays/debug/kustomization.yaml renders it)"
+                ),
+                "{message}"
+            );
+        }
+    }
+    // Everything was rendered: no Kubernetes check is incomplete.
+    assert_eq!(control_status(&report, "CONT-2"), "failed");
+    for p in report["plugins"].as_array().unwrap() {
+        assert!(
+            p["diagnostics"].as_array().is_none_or(|d| d.is_empty()),
+            "{}: {}",
+            p["id"],
+            p["diagnostics"]
+        );
+    }
+}
+
+#[test]
+fn helm_charts_are_judged_as_rendered_with_their_default_values() {
+    let (run, report) = run_json(&fixture("helm"), &[]);
+    // One template was not evaluated: the run is incomplete, not failed.
+    assert_eq!(code(&run), 3, "{}", stderr(&run));
+    let expected: Vec<(String, String, u64)> = [
+        // `hostNetwork: true` under `if .Values.hostNetwork`, on by default.
+        (
+            "CONT-K8S-HOST-NAMESPACE",
+            "llm/templates/deployment.yaml",
+            21,
+        ),
+        // The image from repository and tag values: `latest`.
+        (
+            "CONT-K8S-IMAGE-UNPINNED",
+            "llm/templates/deployment.yaml",
+            29,
+        ),
+    ]
+    .iter()
+    .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+    .collect();
+    // No finding for the limits and security context the values give
+    // through toYaml, nor for the privileged block debug.enabled leaves out.
+    assert_eq!(finding_keys(&report), expected);
+    let f = &report["findings"][0];
+    assert!(
+        f["message"].as_str().unwrap().starts_with(
+            "Deployment/release-name-llm (as llm/Chart.yaml renders it) sets hostNetwork"
+        ),
+        "{f}"
+    );
+    // The template that reads a chart file is not evaluated, and says so
+    // with its line; the checks it could have failed are incomplete.
+    let diagnostics = plugin(&report, "container")["diagnostics"]
+        .as_array()
+        .unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0]["location"]["path"],
+        "llm/templates/configmap.yaml"
+    );
+    assert_eq!(diagnostics[0]["location"]["line"], 7);
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(".Files")
+    );
+    assert_eq!(control_status(&report, "IAM-1"), "incomplete");
+}
+
+#[test]
 fn sarif_and_junit_come_from_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let target = fixture("example-ai-service");

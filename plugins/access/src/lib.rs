@@ -185,16 +185,8 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, meta: Option<MetaFn>, scan:
         .find(|s| fs::VCS_DIRS.contains(&s.relative.as_str()));
     let meta = if checkout.is_some() { None } else { meta };
 
-    // Kustomize patches are partial objects: found first.
-    let mut patches = BTreeSet::new();
-    for e in &walk.files {
-        if rbac::is_kustomization(e.name())
-            && let Ok(text) = fs::read_text(&e.path, MAX_CONFIG_BYTES)
-        {
-            patches.extend(rbac::kustomize_patches(&e.relative, &text));
-        }
-    }
-
+    // Manifests are judged together, as kustomize renders them.
+    let mut manifests = aicomply_sdk::kubernetes::Manifests::new();
     let mut k8s = rbac::Rbac::default();
     let mut found = cloud::Found::default();
     let (mut secrets, mut sensitive) = (0usize, 0usize);
@@ -260,7 +252,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, meta: Option<MetaFn>, scan:
                     continue;
                 };
                 if kind == Kind::Yaml {
-                    k8s.read(rel, &text, patches.contains(rel), scan);
+                    k8s.read(&mut manifests, rel, &text, scan);
                 }
                 cloud::check_text(rel, &text, &mut found, scan);
             }
@@ -337,6 +329,8 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, meta: Option<MetaFn>, scan:
         sudo_read = s.read_count;
     }
 
+    let objects = manifests.render(scan, checks::K8S_CHECKS);
+    k8s.objects(&objects, scan);
     k8s.judge(scan);
 
     if meta.is_some() {

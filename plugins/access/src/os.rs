@@ -151,7 +151,7 @@ impl<'a> Sudoers<'a> {
             let trimmed = line.trim();
             if let Some((directive, arg)) = include(trimmed) {
                 let arg = arg.trim().trim_matches('"');
-                let Some(target) = crate::rbac::join(dir, arg) else {
+                let Some(target) = aicomply_sdk::fs::join_relative(dir, arg) else {
                     continue;
                 };
                 if directive.ends_with("dir") {

@@ -9,13 +9,13 @@
 //! token is mounted when neither says `false`.
 //!
 //! Objects Kubernetes manages itself (labelled
-//! `kubernetes.io/bootstrapping: rbac-defaults`) are not judged. Workloads
-//! in Kustomize patch files are partial objects: their absent fields say
-//! nothing, so only the RBAC rules written in patches are judged.
+//! `kubernetes.io/bootstrapping: rbac-defaults`) are not judged. Objects are
+//! judged as kustomize renders them (the SDK's [`kubernetes::Manifests`]):
+//! a patch is never an object of its own.
 
 use std::collections::BTreeSet;
 
-use aicomply_sdk::kubernetes::{self, Manifest};
+use aicomply_sdk::kubernetes::{self, Manifests, Object};
 use aicomply_sdk::yaml::Node;
 use aicomply_sdk::{Location, Scan};
 
@@ -112,33 +112,35 @@ fn line_of(rule: &Node, key: &str, wanted: &[&str]) -> u32 {
 }
 
 impl Rbac {
-    /// Read one YAML or JSON file. `patch` marks a Kustomize patch.
-    pub fn read(&mut self, path: &str, text: &str, patch: bool, scan: &mut Scan) {
-        let objects = match kubernetes::read(path, text) {
-            Manifest::Objects(o) => o,
-            Manifest::NotManifest => return,
-            Manifest::Unread(why) => {
-                kubernetes::record_unread(scan, path, checks::K8S_CHECKS, &why);
-                self.unread += 1;
-                return;
-            }
-        };
-        let (mut roles, mut bindings) = (false, false);
-        for obj in &objects {
+    /// Read one YAML or JSON file into `manifests`; what cannot be read
+    /// is recorded.
+    pub fn read(&mut self, manifests: &mut Manifests, path: &str, text: &str, scan: &mut Scan) {
+        if let Err(why) = manifests.add(path, text) {
+            kubernetes::record_unread(scan, path, checks::K8S_CHECKS, &why);
+            self.unread += 1;
+        }
+    }
+
+    /// Take in every object of the tree, as rendered.
+    pub fn objects(&mut self, objects: &[Object], scan: &mut Scan) {
+        let (mut roles, mut bindings) = (BTreeSet::new(), BTreeSet::new());
+        for o in objects {
+            let obj = &o.node;
+            let path = o.source(obj);
             match kubernetes::kind(obj) {
                 "Role" | "ClusterRole" => {
-                    roles = true;
+                    roles.insert(o.file.as_str());
                     if !bootstrap(obj) {
-                        self.role(path, obj, scan);
+                        self.role(o, scan);
                     }
                 }
                 "RoleBinding" | "ClusterRoleBinding" => {
-                    bindings = true;
+                    bindings.insert(o.file.as_str());
                     if !bootstrap(obj) {
-                        self.binding(path, obj);
+                        self.binding(o);
                     }
                 }
-                "ServiceAccount" if !patch => self.accounts.push(ServiceAccount {
+                "ServiceAccount" => self.accounts.push(ServiceAccount {
                     name: kubernetes::name(obj).to_string(),
                     namespace: ns(obj),
                     path: path.to_string(),
@@ -146,33 +148,34 @@ impl Rbac {
                         .get("automountServiceAccountToken")
                         .and_then(|n| n.as_bool().map(|b| (b, n.line))),
                 }),
-                _ if !patch => {
+                _ => {
                     if let Some(w) = kubernetes::workload(obj) {
-                        self.workload(path, &w, scan);
+                        self.workload(o, &w, scan);
                     }
                 }
-                _ => {}
             }
         }
-        self.role_files += usize::from(roles);
-        self.binding_files += usize::from(bindings);
+        self.role_files += roles.len();
+        self.binding_files += bindings.len();
     }
 
-    fn workload(&mut self, path: &str, w: &kubernetes::Workload, scan: &mut Scan) {
+    fn workload(&mut self, o: &Object, w: &kubernetes::Workload, scan: &mut Scan) {
         let Some(spec) = w.pod_spec else {
             scan.diagnostic(
-                Location::target(path).line(w.object.line),
-                format!("{} has no pod spec at {}", w.title(), w.spec_path),
+                o.at(w.object),
+                format!("{} has no pod spec at {}", o.named(w.title()), w.spec_path),
             );
             return;
         };
+        // A field a patch set points at the patch.
+        let path = o.source(spec);
         let named = spec
             .get("serviceAccountName")
             .or_else(|| spec.get("serviceAccount"))
             .and_then(|n| n.as_str().filter(|s| !s.is_empty()).map(|s| (s, n.line)));
         self.workloads.push(Workload {
             path: path.to_string(),
-            title: w.title(),
+            title: o.named(w.title()),
             namespace: ns(w.object),
             account: named.map_or(("default".to_string(), None), |(s, l)| {
                 (s.to_string(), Some(l))
@@ -184,8 +187,14 @@ impl Rbac {
         });
     }
 
-    fn role(&mut self, path: &str, obj: &Node, scan: &mut Scan) {
-        let title = format!("{} {}", kubernetes::kind(obj), kubernetes::name(obj));
+    fn role(&mut self, o: &Object, scan: &mut Scan) {
+        let obj = &o.node;
+        let path = o.source(obj);
+        let title = o.named(format!(
+            "{} {}",
+            kubernetes::kind(obj),
+            kubernetes::name(obj)
+        ));
         let mut full = false;
         for (i, rule) in obj
             .get("rules")
@@ -312,7 +321,9 @@ impl Rbac {
         });
     }
 
-    fn binding(&mut self, path: &str, obj: &Node) {
+    fn binding(&mut self, o: &Object) {
+        let obj = &o.node;
+        let path = o.source(obj);
         let role_ref = obj.get("roleRef");
         let field = |k: &str| {
             role_ref
@@ -338,7 +349,11 @@ impl Rbac {
             .collect();
         self.bindings.push(Binding {
             path: path.to_string(),
-            title: format!("{} {}", kubernetes::kind(obj), kubernetes::name(obj)),
+            title: o.named(format!(
+                "{} {}",
+                kubernetes::kind(obj),
+                kubernetes::name(obj)
+            )),
             namespace: ns(obj),
             role_kind: field("kind"),
             role_name: field("name"),
@@ -560,65 +575,4 @@ fn same_ns(a: &Option<String>, b: &Option<String>) -> bool {
         (Some(a), Some(b)) => a == b,
         _ => true,
     }
-}
-
-/// The patch files a kustomization names (`patches[].path`,
-/// `patchesStrategicMerge`, `patchesJson6902[].path`), as paths relative
-/// to the target.
-pub fn kustomize_patches(path: &str, text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let Ok(docs) = aicomply_sdk::yaml::parse(text) else {
-        return out;
-    };
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    for doc in &docs {
-        let mut add = |p: &str| {
-            if let Some(r) = join(dir, p) {
-                out.insert(r);
-            }
-        };
-        for key in ["patches", "patchesJson6902"] {
-            for item in doc.get(key).map(Node::items).unwrap_or_default() {
-                if let Some(p) = item.get("path").and_then(Node::as_str) {
-                    add(p);
-                }
-            }
-        }
-        for item in doc
-            .get("patchesStrategicMerge")
-            .map(Node::items)
-            .unwrap_or_default()
-        {
-            if let Some(p) = item.as_str().filter(|p| !p.contains('\n')) {
-                add(p);
-            }
-        }
-    }
-    out
-}
-
-/// `rel` joined to `dir` lexically, inside the target.
-pub fn join(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if rel.starts_with('/') {
-        Vec::new()
-    } else {
-        dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-pub fn is_kustomization(name: &str) -> bool {
-    matches!(
-        name,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
 }

@@ -42,6 +42,7 @@ impl Lines {
 fn scalar(text: impl Into<String>, line: u32) -> Node {
     Node {
         line,
+        origin: 0,
         value: Value::Scalar(text.into(), false),
     }
 }
@@ -70,10 +71,12 @@ fn to_node(e: &Expression, lines: &Lines) -> Node {
         Expression::Parenthesis(p) => to_node(p.inner(), lines),
         Expression::Array(a) => Node {
             line,
+            origin: 0,
             value: Value::Seq(a.iter().map(|i| to_node(i, lines)).collect()),
         },
         Expression::Object(o) => Node {
             line,
+            origin: 0,
             value: Value::Map(
                 o.iter()
                     .map(|(k, v)| {
@@ -249,6 +252,7 @@ fn policy_document(path: &str, b: &Block, lines: &Lines, found: &mut Found, scan
         }
         let node = Node {
             line,
+            origin: 0,
             value: Value::Map(entries),
         };
         found.statements += 1;
@@ -266,6 +270,7 @@ fn gcp_binding(path: &str, body: &Body, lines: &Lines, found: &mut Found, scan: 
     }
     let node = Node {
         line: entries.first().map_or(1, |(k, _)| k.line),
+        origin: 0,
         value: Value::Map(entries),
     };
     if let Some(role) = node.get("role").and_then(Node::as_str) {

@@ -393,6 +393,7 @@ impl Pipelines {
                 Ok(docs) => {
                     let doc = docs.into_iter().next().unwrap_or(Node {
                         line: 1,
+                        origin: 0,
                         value: Value::Map(Vec::new()),
                     });
                     match kind {
@@ -602,6 +603,7 @@ impl Pipelines {
                 let doc = match yaml::parse(&text) {
                     Ok(docs) => docs.into_iter().next().unwrap_or(Node {
                         line: 1,
+                        origin: 0,
                         value: Value::Map(Vec::new()),
                     }),
                     Err(e) => {

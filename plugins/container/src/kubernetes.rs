@@ -4,9 +4,9 @@
 //! precedence (a container's securityContext overrides the pod's).
 //! Manifests are YAML or JSON, read by the SDK's [`kubernetes`] reader.
 
-use aicomply_sdk::kubernetes::{self, Manifest};
+use aicomply_sdk::kubernetes::{self, Manifests, Object};
 use aicomply_sdk::yaml::Node;
-use aicomply_sdk::{Location, Scan, Severity};
+use aicomply_sdk::{Scan, Severity};
 
 use crate::checks;
 
@@ -24,47 +24,55 @@ const RUNTIME_SOCKETS: &[&str] = &[
     "/run/crio/crio.sock",
 ];
 
-/// Check one YAML or JSON file (told apart by its name); returns the
-/// number of workloads found in it.
+/// Check one YAML or JSON file alone (told apart by its name); returns
+/// the number of workloads found in it.
 pub fn check(path: &str, text: &str, scan: &mut Scan) -> usize {
-    let objects = match kubernetes::read(path, text) {
-        Manifest::Objects(objects) => objects,
-        Manifest::NotManifest => return 0,
-        Manifest::Unread(why) => {
-            kubernetes::record_unread(scan, path, checks::K8S_CHECKS, &why);
-            return 0;
-        }
-    };
+    let mut manifests = Manifests::new();
+    if let Err(why) = manifests.add(path, text) {
+        kubernetes::record_unread(scan, path, checks::K8S_CHECKS, &why);
+        return 0;
+    }
+    let objects = manifests.render(scan, checks::K8S_CHECKS);
+    check_objects(&objects, scan)
+}
+
+/// Check the objects of a tree as rendered; returns the number of
+/// workloads among them.
+pub fn check_objects(objects: &[Object], scan: &mut Scan) -> usize {
     let mut count = 0;
-    for obj in &objects {
+    for o in objects {
+        let obj = &o.node;
         let Some(workload) = kubernetes::workload(obj) else {
             // Custom resources that embed pod templates (operators).
             for (at, spec) in kubernetes::embedded_pod_specs(obj) {
-                let title = format!("{}/{} ({at})", kubernetes::kind(obj), kubernetes::name(obj));
-                check_pod_spec(path, &title, spec, scan);
+                let title = o.named(format!(
+                    "{} ({at})",
+                    kubernetes::title(obj, kubernetes::kind(obj), kubernetes::name(obj))
+                ));
+                check_pod_spec(o, &title, spec, scan);
                 count += 1;
             }
             continue;
         };
         let Some(spec) = workload.pod_spec else {
             scan.diagnostic(
-                Location::target(path).line(obj.line),
+                o.at(obj),
                 format!(
                     "{} has no pod spec at {}",
-                    workload.title(),
+                    o.named(workload.title()),
                     workload.spec_path
                 ),
             );
             continue;
         };
-        check_pod_spec(path, &workload.title(), spec, scan);
+        check_pod_spec(o, &o.named(workload.title()), spec, scan);
         count += 1;
     }
     count
 }
 
-fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
-    let at = |node: &Node| Location::target(path).line(node.line);
+fn check_pod_spec(o: &Object, workload: &str, spec: &Node, scan: &mut Scan) {
+    let at = |node: &Node| o.at(node);
 
     for key in ["hostNetwork", "hostPID", "hostIPC"] {
         if let Some(v) = spec.get(key).filter(|v| v.as_bool() == Some(true)) {
@@ -99,9 +107,7 @@ fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
     }
 
     if spec.get("hostUsers").and_then(Node::as_bool) != Some(false) {
-        let loc = spec
-            .get("hostUsers")
-            .map_or(Location::target(path).line(spec.line), &at);
+        let loc = spec.get("hostUsers").map_or(o.at(spec), &at);
         scan.finding(
             checks::K8S_HOST_USERS,
             format!(
@@ -137,8 +143,8 @@ fn check_pod_spec(path: &str, workload: &str, spec: &Node, scan: &mut Scan) {
                 .at(at(p))
                 .evidence("securityContext.privileged: true");
             }
-            check_run_as_root(&who, container, ctx, pod_ctx, path, scan);
-            hardening(&who, container, ctx, pod_ctx, path, scan);
+            check_run_as_root(&who, container, ctx, pod_ctx, o, scan);
+            hardening(&who, container, ctx, pod_ctx, o, scan);
         }
     }
 }
@@ -149,10 +155,10 @@ fn hardening(
     container: &Node,
     ctx: Option<&Node>,
     pod_ctx: Option<&Node>,
-    path: &str,
+    o: &Object,
     scan: &mut Scan,
 ) {
-    let here = |n: Option<&Node>| Location::target(path).line(n.map_or(container.line, |n| n.line));
+    let here = |n: Option<&Node>| o.at(n.unwrap_or(container));
     let name_line = container.get("name");
     let get = |key: &str| ctx.and_then(|c| c.get(key));
     if get("allowPrivilegeEscalation").and_then(Node::as_bool) != Some(false) {
@@ -208,7 +214,13 @@ fn hardening(
         let img = image.as_str().unwrap_or("");
         let (base, tag, digest) = crate::dockerfile::image_parts(img);
         if crate::dockerfile::unevaluated_image(img) {
-            crate::dockerfile::not_evaluated(scan, path, image.line, img, checks::K8S_IMAGE);
+            crate::dockerfile::not_evaluated(
+                scan,
+                o.source(image),
+                image.line,
+                img,
+                checks::K8S_IMAGE,
+            );
         } else if digest.is_none() {
             let (msg, sev) = match tag {
                 None | Some("latest") => (
@@ -235,7 +247,7 @@ fn check_run_as_root(
     container: &Node,
     ctx: Option<&Node>,
     pod_ctx: Option<&Node>,
-    path: &str,
+    o: &Object,
     scan: &mut Scan,
 ) {
     let effective = |key: &str| {
@@ -248,19 +260,18 @@ fn check_run_as_root(
             checks::K8S_RUN_AS_ROOT,
             format!("{who} runs as UID 0 (runAsUser: 0)"),
         )
-        .at(Location::target(path).line(uid.line))
+        .at(o.at(uid))
         .evidence("runAsUser: 0");
         return;
     }
     let non_root = effective("runAsNonRoot").and_then(Node::as_bool) == Some(true);
     let non_zero_uid = run_as_user.and_then(Node::as_i64).is_some_and(|u| u > 0);
     if !non_root && !non_zero_uid {
-        let line = container.get("name").map_or(container.line, |n| n.line);
         scan.finding(
             checks::K8S_RUN_AS_ROOT,
             format!("{who} sets neither runAsNonRoot: true nor a non-zero runAsUser, so it runs as the image's user, often root"),
         )
-        .at(Location::target(path).line(line));
+        .at(o.at(container.get("name").unwrap_or(container)));
     }
 }
 

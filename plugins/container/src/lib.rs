@@ -113,7 +113,8 @@ fn classify(name: &str) -> Option<Kind> {
         Some(Kind::MaybeDockerfile)
     } else if lower == "daemon.json" {
         Some(Kind::DaemonJson)
-    } else if aicomply_sdk::kubernetes::may_hold_manifests(name) {
+    } else if aicomply_sdk::kubernetes::may_hold_manifests(name) || lower.ends_with(".tpl") {
+        // (`.tpl` only as a chart's helper: the caller asks of the path.)
         // YAML, and JSON: `kubernetes::check` passes over any that is not
         // a manifest.
         Some(Kind::Yaml)
@@ -170,6 +171,8 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
     let mut settings = daemon::Settings::default();
     let mut units = Vec::new();
+    // Manifests are judged together, as kustomize renders them.
+    let mut manifests = aicomply_sdk::kubernetes::Manifests::new();
     // The files this plugin reads, chosen by name and place.
     let relevant: Vec<(&fs::Entry, Kind)> = walk
         .files
@@ -247,10 +250,21 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
                 ci::check(&entry.relative, &text, scan);
                 pipelines += 1;
             }
-            Kind::Yaml => workloads += kubernetes::check(&entry.relative, &text, scan),
+            Kind::Yaml => {
+                if let Err(why) = manifests.add(&entry.relative, &text) {
+                    aicomply_sdk::kubernetes::record_unread(
+                        scan,
+                        &entry.relative,
+                        checks::K8S_CHECKS,
+                        &why,
+                    );
+                }
+            }
         }
     }
     progress.finish();
+    let objects = manifests.render(scan, checks::K8S_CHECKS);
+    workloads += kubernetes::check_objects(&objects, scan);
     for (path, text) in &units {
         if daemon::read_unit(path, text, &mut settings, scan) {
             daemons += 1;

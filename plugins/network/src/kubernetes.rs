@@ -20,12 +20,26 @@ use aicomply_sdk::{Location, Scan, Severity};
 
 use crate::checks::*;
 
-/// An object and the file it came from.
+/// An object as rendered, and the namespace it lands in.
 pub struct Object {
-    pub file: String,
-    pub node: Node,
-    /// The namespace it lands in: its own, the kustomization's, or `default`.
+    pub k8s: k8s::Object,
+    /// Its own (kustomize's `namespace:` applied), or `default`.
     pub namespace: String,
+}
+
+impl Object {
+    pub fn new(k8s: k8s::Object) -> Self {
+        let namespace = k8s::namespace(&k8s.node).unwrap_or("default").to_string();
+        Object { k8s, namespace }
+    }
+}
+
+/// `o.node`, `o.file`, `o.at(node)` are the rendered object's.
+impl std::ops::Deref for Object {
+    type Target = k8s::Object;
+    fn deref(&self) -> &k8s::Object {
+        &self.k8s
+    }
 }
 
 /// Model-server products: a name, container name or label value that is
@@ -336,7 +350,7 @@ fn inference_workloads(objects: &[Object]) -> Vec<Inference<'_>> {
                 k8s::name(&o.node).to_string(),
             );
             out.push(Inference {
-                title: format!("InferenceService/{}", k8s::name(&o.node)),
+                title: o.named(format!("InferenceService/{}", k8s::name(&o.node))),
                 labels: l,
                 namespace: &o.namespace,
                 obj: o,
@@ -413,7 +427,7 @@ fn inference_workloads(objects: &[Object]) -> Vec<Inference<'_>> {
             && requests_accelerator(w.pod_spec);
         if strong || (!control && (named || generic)) {
             out.push(Inference {
-                title: w.title(),
+                title: o.named(w.title()),
                 labels: pod_labels,
                 namespace: &o.namespace,
                 obj: o,
@@ -454,7 +468,7 @@ fn annotations(o: &Node) -> Vec<(String, String)> {
 }
 
 fn at(o: &Object, node: &Node) -> Location {
-    Location::target(o.file.clone()).line(node.line)
+    o.k8s.at(node)
 }
 
 /// Judge every object read from the target. Returns (ingresses judged,
@@ -784,7 +798,7 @@ fn network_policies(objects: &[Object], inference: &[Inference], scan: &mut Scan
                     k8s::name(&p.node)
                 ),
             )
-            .at(Location::target(p.file.clone()).line(p.node.line))
+            .at(p.k8s.at(&p.node))
             .severity(Severity::Medium);
         }
     }

@@ -15,11 +15,11 @@ pub mod probe;
 pub mod proxies;
 pub mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use aicomply_sdk::fs::{self, WalkOptions};
-use aicomply_sdk::kubernetes::{self as k8s, Manifest};
+use aicomply_sdk::kubernetes::{self as k8s};
 use aicomply_sdk::yaml::{self, Node};
 use aicomply_sdk::{
     Capability, Context, Location, MountedRoot, Plugin, PluginInfo, RunContext, Scan,
@@ -280,39 +280,10 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
     );
     let mut c = Counts::default();
 
-    // Kustomize `namespace:` per folder, for objects that name none.
-    let mut kustomize_ns: BTreeMap<String, String> = BTreeMap::new();
-    for e in &walk.files {
-        if matches!(
-            e.name(),
-            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-        ) && let Ok(text) = fs::read_text(&e.path, MAX_CONFIG_BYTES)
-            && let Ok(docs) = yaml::parse(&text)
-            && let Some(ns) = docs
-                .first()
-                .and_then(|d| d.get("namespace"))
-                .and_then(Node::as_str)
-        {
-            kustomize_ns.insert(parent(&e.relative).to_string(), ns.to_string());
-        }
-    }
-    let namespace_of = |file: &str, obj: &Node| -> String {
-        // kustomize's namespace transformer overrides what objects say.
-        let mut dir = parent(file);
-        loop {
-            if let Some(ns) = kustomize_ns.get(dir) {
-                return ns.clone();
-            }
-            if dir.is_empty() {
-                break;
-            }
-            dir = parent(dir);
-        }
-        k8s::namespace(obj).unwrap_or("default").to_string()
-    };
+    // Manifests are judged together, as kustomize renders them.
+    let mut k8s_files = k8s::Manifests::new();
 
     let mut nginx_files: Vec<(String, Vec<nginx::Directive>)> = Vec::new();
-    let mut objects: Vec<kubernetes::Object> = Vec::new();
     let mut processes: Vec<apps::Process> = Vec::new();
     let mut manifests: Vec<models::Manifest> = Vec::new();
 
@@ -409,8 +380,7 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
                 rel,
                 entry.name(),
                 &text,
-                &namespace_of,
-                &mut objects,
+                &mut k8s_files,
                 &mut processes,
                 &mut manifests,
                 &mut c,
@@ -425,6 +395,11 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
     let resolved_links = nginx_configs(&tree, &nginx_files, &mut c, scan);
 
     // Kubernetes.
+    let objects: Vec<kubernetes::Object> = k8s_files
+        .render(scan, &k8s_unread_checks())
+        .into_iter()
+        .map(kubernetes::Object::new)
+        .collect();
     for o in &objects {
         apps::yaml_processes(&o.file, &o.node, &mut processes);
         if k8s::kind(&o.node) == "ConfigMap" {
@@ -439,7 +414,7 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
                             k8s::name(&o.node)
                         ),
                     )
-                    .at(Location::target(o.file.clone()).line(v.line))
+                    .at(o.at(v))
                     .evidence(format!("{k}={val}"));
                 }
             }
@@ -517,13 +492,27 @@ pub fn scan_target(ctx: &Context, root: &Path, options: &WalkOptions, scan: &mut
     scan.checkpoint();
 }
 
+/// The checks a manifest that was not read (or rendered) leaves
+/// incomplete: the Kubernetes ones, and those of the servers its
+/// containers run.
+fn k8s_unread_checks() -> Vec<&'static str> {
+    [
+        checks::K8S_CHECKS,
+        &[
+            checks::APP_TLS_PROTOCOL,
+            checks::APP_AUTH_DISABLED,
+            checks::APP_NO_API_KEY,
+        ],
+    ]
+    .concat()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn yaml_file(
     rel: &str,
     name: &str,
     text: &str,
-    namespace_of: &dyn Fn(&str, &Node) -> String,
-    objects: &mut Vec<kubernetes::Object>,
+    k8s_files: &mut k8s::Manifests,
     processes: &mut Vec<apps::Process>,
     manifests: &mut Vec<models::Manifest>,
     c: &mut Counts,
@@ -531,33 +520,10 @@ fn yaml_file(
 ) {
     let lower = name.to_ascii_lowercase();
     let is_json = lower.ends_with(".json");
-    match k8s::read(rel, text) {
-        Manifest::Objects(objs) if !objs.is_empty() => {
-            for o in objs {
-                let namespace = namespace_of(rel, &o);
-                objects.push(kubernetes::Object {
-                    file: rel.to_string(),
-                    node: o,
-                    namespace,
-                });
-            }
-            return;
-        }
-        Manifest::Unread(u) => {
-            k8s::record_unread(
-                scan,
-                rel,
-                &[
-                    checks::K8S_CHECKS,
-                    &[
-                        checks::APP_TLS_PROTOCOL,
-                        checks::APP_AUTH_DISABLED,
-                        checks::APP_NO_API_KEY,
-                    ],
-                ]
-                .concat(),
-                &u,
-            );
+    match k8s_files.add(rel, text) {
+        Ok(n) if n > 0 || k8s_files.holds(rel) => return,
+        Err(u) => {
+            k8s::record_unread(scan, rel, &k8s_unread_checks(), &u);
             return;
         }
         _ => {}

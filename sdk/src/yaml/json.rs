@@ -44,7 +44,11 @@ fn tree(text: &str) -> Node {
                 } else {
                     Value::Seq(Vec::new())
                 };
-                let node = Node { line, value };
+                let node = Node {
+                    line,
+                    value,
+                    origin: 0,
+                };
                 stack.push(if bytes[i] == b'{' {
                     Frame::Map(node, None)
                 } else {
@@ -71,6 +75,7 @@ fn tree(text: &str) -> Node {
                 i = end + 1;
                 Node {
                     line,
+                    origin: 0,
                     value: Value::Scalar(s, false),
                 }
             }
@@ -89,6 +94,7 @@ fn tree(text: &str) -> Node {
                 }
                 Node {
                     line,
+                    origin: 0,
                     value: Value::Scalar(text[start..i].to_string(), true),
                 }
             }
@@ -114,6 +120,7 @@ fn tree(text: &str) -> Node {
     }
     root.unwrap_or(Node {
         line: 1,
+        origin: 0,
         value: Value::Map(Vec::new()),
     })
 }
