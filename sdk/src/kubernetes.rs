@@ -193,6 +193,9 @@ pub struct Object {
     pub file: String,
     /// The file that rendered it: a kustomization, or a chart's Chart.yaml.
     pub rendered_by: Option<String>,
+    /// How many other kustomizations render the very same object (one
+    /// base that several overlays use unchanged is judged once).
+    pub also_rendered_by: usize,
     files: Rc<[String]>,
 }
 
@@ -203,6 +206,7 @@ impl Object {
             node,
             file: file.to_string(),
             rendered_by: None,
+            also_rendered_by: 0,
             files: Rc::from(Vec::new()),
         }
     }
@@ -223,9 +227,11 @@ impl Object {
     /// `title` with the file that rendered the object, so that one base
     /// rendered by two overlays gives two findings told apart.
     pub fn named(&self, title: impl std::fmt::Display) -> String {
-        match &self.rendered_by {
-            Some(k) => format!("{title} (as {k} renders it)"),
-            None => title.to_string(),
+        match (&self.rendered_by, self.also_rendered_by) {
+            (Some(k), 0) => format!("{title} (as {k} renders it)"),
+            (Some(k), 1) => format!("{title} (as {k} and 1 other kustomization render it)"),
+            (Some(k), n) => format!("{title} (as {k} and {n} other kustomizations render it)"),
+            (None, _) => title.to_string(),
         }
     }
 }
@@ -238,6 +244,7 @@ impl Manifests {
     fn keep(&mut self, path: &str, mut docs: Vec<Node>) -> u32 {
         let index = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
         for d in &mut docs {
+            slim(d);
             d.set_origin(index);
         }
         self.files.push(path.to_string());
@@ -464,27 +471,103 @@ impl Manifests {
             if out.used.contains(&index) || kustomizations.contains(&index) {
                 continue;
             }
+            // Beside or below a kustomization, a fragment is a patch.
+            let path = files[index as usize].as_str();
+            let mut dir = kustomize::parent(path);
+            let under_kustomize = loop {
+                if self.kustomizations.contains_key(dir) {
+                    break true;
+                }
+                if dir.is_empty() {
+                    break false;
+                }
+                dir = kustomize::parent(dir);
+            };
             for node in flatten(docs) {
+                if let Some(why) = partial_workload(&node).filter(|_| under_kustomize) {
+                    scan.diagnostic(
+                        Location::target(files[index as usize].as_str()).line(node.line),
+                        format!(
+                            "{}/{} {why}: a Kustomize patch that no kustomization in the target uses, not a workload; not judged",
+                            kind(&node),
+                            name(&node)
+                        ),
+                    );
+                    continue;
+                }
                 objects.push(Object {
                     node,
                     file: files[index as usize].clone(),
                     rendered_by: self.rendered_by.get(&index).cloned(),
+                    also_rendered_by: 0,
                     files: files.clone(),
                 });
             }
         }
+        // The same object rendered the same way by several overlays (the
+        // same nodes from the same files) is one object to judge.
+        let mut seen: HashMap<(u32, String, String, String), Vec<usize>> = HashMap::new();
         for (root, rendered) in out.roots {
             for r in rendered {
+                let key = (
+                    r.file,
+                    kind(&r.node).to_string(),
+                    name(&r.node).to_string(),
+                    namespace(&r.node).unwrap_or("").to_string(),
+                );
+                let same = seen
+                    .get(&key)
+                    .and_then(|at| at.iter().copied().find(|&i| objects[i].node == r.node));
+                if let Some(i) = same {
+                    let o: &mut Object = &mut objects[i];
+                    o.also_rendered_by += 1;
+                    continue;
+                }
+                seen.entry(key).or_default().push(objects.len());
                 objects.push(Object {
                     node: r.node,
                     file: files[r.file as usize].clone(),
                     rendered_by: Some(files[root as usize].clone()),
+                    also_rendered_by: 0,
                     files: files.clone(),
                 });
             }
         }
         objects
     }
+}
+
+/// Drop what no check reads from objects that are large: a
+/// CustomResourceDefinition's schema (often megabytes, and held for every
+/// kustomization that renders it) is left out; its names stay, so that
+/// patches still find it.
+fn slim(obj: &mut Node) {
+    if kind(obj) != "CustomResourceDefinition" {
+        return;
+    }
+    if let Value::Map(entries) = &mut obj.value
+        && let Some((_, spec)) = entries.iter_mut().find(|(k, _)| k.as_str() == Some("spec"))
+        && let Value::Map(fields) = &mut spec.value
+    {
+        fields.retain(|(k, _)| matches!(k.as_str(), Some("group" | "names" | "scope")));
+    }
+}
+
+/// Why a workload read alone is a fragment rather than an object the API
+/// server would take: its pod spec has no containers, or a container
+/// without an image (the shape of a strategic-merge patch).
+fn partial_workload(obj: &Node) -> Option<&'static str> {
+    let spec = workload(obj)?.pod_spec?;
+    let Some(containers) = spec.get("containers") else {
+        return Some("has a pod spec without containers");
+    };
+    let lists = [Some(containers), spec.get("initContainers")];
+    lists
+        .into_iter()
+        .flatten()
+        .flat_map(Node::items)
+        .any(|c| matches!(c.value, Value::Map(_)) && c.get("image").is_none())
+        .then_some("has a container without an image")
 }
 
 /// Whether `path` is in a chart's `templates/` folder.

@@ -79,6 +79,42 @@ pub struct Rendered {
     pub node: Node,
     /// The resource file it came from.
     pub file: u32,
+    /// Names and namespaces it had before a prefix, suffix or `namespace:`
+    /// changed them: an overlay's patch may name the object by any of
+    /// them, as kustomize matches by the original name too.
+    pub former: Vec<(String, String)>,
+}
+
+impl Rendered {
+    fn new(node: Node, file: u32) -> Self {
+        Rendered {
+            node,
+            file,
+            former: Vec::new(),
+        }
+    }
+
+    /// The object's name and namespace now, and before.
+    fn ids(&self) -> Vec<(String, String)> {
+        let get = |p: &[&str]| {
+            self.node
+                .path(p)
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut ids = vec![(get(&["metadata", "name"]), get(&["metadata", "namespace"]))];
+        ids.extend(self.former.iter().cloned());
+        ids
+    }
+
+    /// Remember the current name and namespace before they change.
+    fn remember(&mut self) {
+        let now = self.ids().swap_remove(0);
+        if !self.former.contains(&now) {
+            self.former.push(now);
+        }
+    }
 }
 
 /// Something a kustomization asks for that was not rendered.
@@ -238,7 +274,7 @@ impl Renderer<'_, '_> {
             self.used.insert(f);
             for node in crate::kubernetes::objects_of(self.src.docs[f as usize].clone()) {
                 self.count += 1;
-                objects.push(Rendered { node, file: f });
+                objects.push(Rendered::new(node, f));
             }
         } else {
             self.note(
@@ -319,7 +355,7 @@ impl Renderer<'_, '_> {
                     ),
                 ],
             );
-            objects.push(Rendered { node: obj, file });
+            objects.push(Rendered::new(obj, file));
         }
     }
 
@@ -458,7 +494,7 @@ impl Renderer<'_, '_> {
                         continue;
                     };
                     let mut n = 0;
-                    for o in objects.iter_mut().filter(|o| selects(t, &o.node)) {
+                    for o in objects.iter_mut().filter(|o| selects(t, o)) {
                         for op in ops {
                             json6902(&mut o.node, op);
                         }
@@ -470,8 +506,8 @@ impl Renderer<'_, '_> {
                     let mut n = 0;
                     for o in objects.iter_mut() {
                         let hit = match target {
-                            Some(t) => selects(t, &o.node),
-                            None => same_object(&doc, &o.node),
+                            Some(t) => selects(t, o),
+                            None => same_object(&doc, o),
                         };
                         if hit {
                             let builtin = is_builtin(&o.node);
@@ -573,31 +609,31 @@ fn is_null(node: &Node) -> bool {
     matches!(&node.value, Value::Scalar(s, true) if matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL"))
 }
 
-/// Whether a strategic-merge patch without a target names `obj`: same kind
-/// and name (and namespace, when the patch gives one).
-fn same_object(patch: &Node, obj: &Node) -> bool {
+/// Whether a strategic-merge patch without a target names `o`: same kind
+/// and name (and namespace, when the patch gives one), now or before a
+/// prefix or namespace changed them.
+fn same_object(patch: &Node, o: &Rendered) -> bool {
     let kind = |n: &Node| n.get("kind").and_then(Node::as_str).map(str::to_string);
-    let name = |n: &Node| {
-        n.path(&["metadata", "name"])
-            .and_then(Node::as_str)
-            .map(str::to_string)
-    };
-    if kind(patch).is_none() || kind(patch) != kind(obj) || name(patch) != name(obj) {
+    if kind(patch).is_none() || kind(patch) != kind(&o.node) {
         return false;
     }
-    match patch
-        .path(&["metadata", "namespace"])
+    let name = patch
+        .path(&["metadata", "name"])
         .and_then(Node::as_str)
-    {
-        Some(ns) => obj.path(&["metadata", "namespace"]).and_then(Node::as_str) == Some(ns),
-        None => true,
-    }
+        .unwrap_or("");
+    let ns = patch
+        .path(&["metadata", "namespace"])
+        .and_then(Node::as_str);
+    o.ids()
+        .iter()
+        .any(|(n, s)| n == name && ns.is_none_or(|ns| ns == s))
 }
 
 /// A patch `target`: kind, name (a regular expression in kustomize; exact
 /// names and `.*` wildcards here), namespace, group, version and an
 /// equality label selector.
-fn selects(target: &Node, obj: &Node) -> bool {
+fn selects(target: &Node, o: &Rendered) -> bool {
+    let obj = &o.node;
     let want = |k: &str| target.get(k).and_then(Node::as_str);
     let (group, version) = match obj.get("apiVersion").and_then(Node::as_str) {
         Some(av) => match av.split_once('/') {
@@ -607,11 +643,13 @@ fn selects(target: &Node, obj: &Node) -> bool {
         None => ("", ""),
     };
     let field = |path: &[&str]| obj.path(path).and_then(Node::as_str).unwrap_or("");
+    let named = o.ids().iter().any(|(n, s)| {
+        want("name").is_none_or(|w| name_matches(w, n)) && want("namespace").is_none_or(|w| w == s)
+    });
     if want("kind").is_some_and(|k| k != field(&["kind"]))
         || want("group").is_some_and(|g| g != group)
         || want("version").is_some_and(|v| v != version)
-        || want("namespace").is_some_and(|n| n != field(&["metadata", "namespace"]))
-        || want("name").is_some_and(|n| !name_matches(n, field(&["metadata", "name"])))
+        || !named
     {
         return false;
     }
@@ -1027,6 +1065,7 @@ fn set_namespace(objects: &mut [Rendered], ns: &Node) {
         if CLUSTER_SCOPED.contains(&kind.as_str()) {
             continue;
         }
+        o.remember();
         let meta = map_at(&mut o.node, "metadata", ns);
         set(meta, "namespace", ns.clone());
     }
@@ -1042,6 +1081,7 @@ fn rename(objects: &mut [Rendered], prefix: &str, suffix: &str, at: Option<&Node
         if matches!(kind.as_str(), "Namespace" | "CustomResourceDefinition") {
             continue;
         }
+        o.remember();
         let Some(meta) = get_mut(&mut o.node, "metadata") else {
             continue;
         };
@@ -1256,8 +1296,27 @@ mod tests {
     }
 
     #[test]
-    fn two_overlays_render_the_base_twice_and_a_lone_file_stays_alone() {
+    fn overlays_that_render_a_base_alike_give_one_object() {
         let (objects, _) = render(&[
+            ("base/deploy.yaml", BASE),
+            (
+                "base/kustomization.yaml",
+                "resources: [deploy.yaml]\nnamespace: ml\n",
+            ),
+            ("a/kustomization.yaml", "resources: [../base]\n"),
+            ("b/kustomization.yaml", "resources: [../base]\n"),
+            ("c/kustomization.yaml", "resources: [../base]\n"),
+        ]);
+        assert_eq!(objects.len(), 1);
+        assert_eq!(
+            objects[0].named("Deployment/api"),
+            "Deployment/api (as a/kustomization.yaml and 2 other kustomizations render it)"
+        );
+    }
+
+    #[test]
+    fn two_overlays_render_the_base_twice_and_a_lone_file_stays_alone() {
+        let (objects, scan) = render(&[
             ("base/deploy.yaml", BASE),
             ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
             (
@@ -1272,6 +1331,11 @@ mod tests {
                 "other/pod.yaml",
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: lone}\nspec: {containers: [{name: a, image: x}]}\n",
             ),
+            // A patch beside a kustomization that does not use it.
+            (
+                "dev/unused-patch.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers: [{name: api, args: [--debug]}]\n",
+            ),
         ]);
         let names: Vec<_> = objects
             .iter()
@@ -1284,6 +1348,11 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["lone", "api-dev", "api"]);
+        assert!(
+            scan.diagnostics()[0]
+                .message
+                .contains("a Kustomize patch that no kustomization in the target uses")
+        );
         assert!(objects[0].rendered_by.is_none());
         let staging = &objects[2].node;
         for path in [
@@ -1297,6 +1366,27 @@ mod tests {
                 "{path:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_overlay_patch_names_an_object_by_its_name_before_the_base_prefixed_it() {
+        let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostPID: true\n";
+        let (objects, scan) = render(&[
+            ("app/deploy.yaml", BASE),
+            (
+                "app/kustomization.yaml",
+                "resources: [deploy.yaml]\nnamePrefix: profiles-\nnamespace: profiles\n",
+            ),
+            (
+                "overlay/kustomization.yaml",
+                "resources: [../app]\npatches:\n- path: p.yaml\n- target: {kind: Deployment, name: api, namespace: profiles}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostIPC\n      value: true\n",
+            ),
+            ("overlay/p.yaml", patch),
+        ]);
+        assert!(scan.diagnostics().is_empty(), "{:?}", scan.diagnostics());
+        let spec = objects[0].node.path(&["spec", "template", "spec"]).unwrap();
+        assert_eq!(spec.get("hostPID").unwrap().as_bool(), Some(true));
+        assert_eq!(spec.get("hostIPC").unwrap().as_bool(), Some(true));
     }
 
     #[test]

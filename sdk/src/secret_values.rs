@@ -499,7 +499,23 @@ pub fn placeholder_value(v: &str) -> bool {
         return true;
     }
     let b = v.as_bytes();
-    b.iter().all(|&c| c == b[0]) || sequences_and_words(v)
+    b.iter().all(|&c| c == b[0]) || sequences_and_words(v) || object_reference(v)
+}
+
+/// `namespace/name` of a Kubernetes object (`cert-manager/webhook-ca`, as
+/// cert-manager's `inject-ca-from-secret` annotation names a Secret): two
+/// names made of lowercase words, which no generated secret is.
+fn object_reference(v: &str) -> bool {
+    let Some((ns, name)) = v.split_once('/') else {
+        return false;
+    };
+    let words_only = |part: &str| {
+        !part.is_empty()
+            && part
+                .split(['-', '.'])
+                .all(|w| w.len() >= 2 && w.bytes().all(|c| c.is_ascii_lowercase()))
+    };
+    words_only(ns) && words_only(name) && v.contains('-')
 }
 
 /// Words that make up made-up credentials (`admin1234`, `THEPASSWORD`,

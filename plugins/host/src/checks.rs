@@ -15,6 +15,7 @@ pub const SSH_HARDENING: &str = "HOST-SSH-HARDENING";
 pub const FW_MISSING: &str = "HOST-FIREWALL-MISSING";
 pub const FW_DEFAULT: &str = "HOST-FIREWALL-DEFAULT-ACCEPT";
 pub const FW_PORTS: &str = "HOST-FIREWALL-OPEN-PORT";
+pub const FW_LOGGING: &str = "HOST-FIREWALL-LOGGING-OFF";
 pub const AUDIT: &str = "HOST-AUDIT-RULES";
 pub const BACKUP: &str = "HOST-BACKUP-JOB";
 pub const LOGGING: &str = "HOST-PERSISTENT-LOGS";
@@ -115,6 +116,13 @@ pub fn catalogue() -> Vec<Check> {
             Severity::Medium,
             "Firewall opens a port other than 443",
             "Expose only HTTPS (443); restrict other ports (SSH) to administration networks.",
+        ),
+        c(
+            FW_LOGGING,
+            "HOST-5",
+            Severity::Low,
+            "Firewall logging is turned off",
+            "Set LOGLEVEL=low (or higher) in /etc/ufw/ufw.conf, so that refused connections are logged.",
         ),
         c(
             AUDIT,

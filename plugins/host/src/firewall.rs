@@ -18,6 +18,8 @@ pub struct Inbound {
     pub default_accept: Option<(bool, String, u32)>,
     pub forward_accept: Option<(bool, String, u32)>,
     pub enabled: Option<(bool, String, u32)>,
+    /// ufw's `LOGLEVEL=` (false: `off`), where ufw.conf sets it.
+    pub logging: Option<(bool, String, u32)>,
     pub open: Vec<Open>,
 }
 
@@ -122,7 +124,8 @@ pub fn nftables(text: &str, file: &str, fw: &mut Inbound) {
     }
 }
 
-/// ufw.conf `ENABLED=` and /etc/default/ufw default policies.
+/// ufw.conf `ENABLED=` and `LOGLEVEL=`, and /etc/default/ufw default
+/// policies.
 pub fn ufw_settings(text: &str, file: &str, fw: &mut Inbound) {
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -133,6 +136,8 @@ pub fn ufw_settings(text: &str, file: &str, fw: &mut Inbound) {
         let v = v.trim().trim_matches('"');
         match k.trim() {
             "ENABLED" => fw.enabled = Some((v.eq_ignore_ascii_case("yes"), file.into(), n)),
+            // ufw logs at `low` unless LOGLEVEL says otherwise.
+            "LOGLEVEL" => fw.logging = Some((!v.eq_ignore_ascii_case("off"), file.into(), n)),
             "DEFAULT_INPUT_POLICY" => fw.default_accept = Some((v == "ACCEPT", file.into(), n)),
             "DEFAULT_FORWARD_POLICY" => fw.forward_accept = Some((v == "ACCEPT", file.into(), n)),
             _ => {}

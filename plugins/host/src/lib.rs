@@ -251,7 +251,7 @@ fn check_sections(root: &Root, scan: &mut Scan) {
     root.reading_for(&[SSH_ROOT, SSH_PASSWORD, SSH_EMPTY, SSH_HARDENING]);
     ssh(root, scan);
     scan.checkpoint();
-    root.reading_for(&[FW_MISSING, FW_DEFAULT, FW_PORTS]);
+    root.reading_for(&[FW_MISSING, FW_DEFAULT, FW_PORTS, FW_LOGGING]);
     firewall(root, packages.as_ref().ok(), scan);
     scan.checkpoint();
     root.reading_for(&[AUDIT, BACKUP, LOGGING, AGENT]);
@@ -872,8 +872,13 @@ fn firewall(root: &Root, packages: Option<&Packages>, scan: &mut Scan) {
                 ),
             )
             .at(root.at(packages.map_or("/", |p| &p.path), 0));
+            scan.not_checked(checks::FW_LOGGING, "no firewall is installed");
             return mark(scan, &ids[1..], false, "no firewall is installed");
         }
+        scan.not_checked(
+            checks::FW_LOGGING,
+            "no firewall configuration (ufw, iptables rules, nftables.conf)",
+        );
         return mark(
             scan,
             &ids,
@@ -900,6 +905,24 @@ fn firewall(root: &Root, packages: Option<&Packages>, scan: &mut Scan) {
             )
             .at(root.at(f, *line));
         }
+    }
+    // Logging is judged where ufw is on: its LOGLEVEL (default low).
+    match &fw.enabled {
+        Some((true, _, _)) => {
+            if let Some((false, f, line)) = &fw.logging {
+                scan.finding(
+                    checks::FW_LOGGING,
+                    "ufw logs nothing (LOGLEVEL=off): refused connections leave no trace",
+                )
+                .at(root.at(f, *line))
+                .evidence("LOGLEVEL=off");
+            }
+            scan.evaluated(checks::FW_LOGGING);
+        }
+        _ => scan.not_checked(
+            checks::FW_LOGGING,
+            "firewall logging is judged from an enabled ufw's ufw.conf; no enabled ufw in the target",
+        ),
     }
     let mut seen = std::collections::BTreeSet::new();
     for o in &fw.open {
@@ -1175,6 +1198,43 @@ mod tests {
             )),
             ["etc/apt/apt.conf.d/99local:1"]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn ufw_logging_off_is_a_finding_where_ufw_is_on() {
+        let dir = std::env::temp_dir().join(format!("aicomply-host-ufw-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("etc/ufw")).unwrap();
+        std::fs::write(
+            dir.join("etc/os-release"),
+            "ID=ubuntu\nVERSION_ID=\"24.04\"\n",
+        )
+        .unwrap();
+        let run = |conf: &str| {
+            std::fs::write(dir.join("etc/ufw/ufw.conf"), conf).unwrap();
+            let mut scan = Scan::new(checks::catalogue());
+            check_root(&Root::new(dir.clone(), "target"), &mut scan);
+            let out = scan.into_output();
+            let lines: Vec<_> = out
+                .findings
+                .iter()
+                .filter(|f| f.check_id == checks::FW_LOGGING)
+                .map(|f| f.location.as_ref().unwrap().line)
+                .collect();
+            let evaluated = out.evaluated.iter().any(|c| c == checks::FW_LOGGING);
+            (lines, evaluated)
+        };
+        assert_eq!(
+            run("# ufw\nENABLED=yes\nLOGLEVEL=off\n"),
+            (vec![Some(3)], true)
+        );
+        assert_eq!(run("ENABLED=yes\nLOGLEVEL=OFF\n"), (vec![Some(2)], true));
+        // ufw's default level is low.
+        assert_eq!(run("ENABLED=yes\n"), (vec![], true));
+        assert_eq!(run("ENABLED=yes\nLOGLEVEL=medium\n"), (vec![], true));
+        // A ufw that is off is its own finding; its logging is not judged.
+        assert_eq!(run("ENABLED=no\nLOGLEVEL=off\n"), (vec![], false));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

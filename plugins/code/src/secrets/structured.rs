@@ -160,10 +160,28 @@ fn secret_data_key(key: &str) -> bool {
         "aws_access_key_id",
         "access-key-id",
     ];
+    // The last word decides: `POSTGRES_DB`, `mysql-user`, `REDIS_PORT`
+    // name no secret; `DB_PASSWORD` does.
+    let last = k.rsplit(['_', '-', '.']).next().unwrap_or(&k);
     !NOT.contains(&k.as_str())
         && !k.ends_with(".crt")
-        && !k.ends_with("_user")
-        && !k.ends_with("_host")
+        && ![
+            "user",
+            "username",
+            "host",
+            "hostname",
+            "port",
+            "db",
+            "database",
+            "dbname",
+            "name",
+            "namespace",
+            "url",
+            "endpoint",
+            "region",
+            "email",
+        ]
+        .contains(&last)
 }
 
 /// `.netrc` entries (`machine HOST login USER password SECRET`, over one

@@ -358,6 +358,18 @@ fn kubernetes_secret_data_is_decoded() {
     let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  username: YWRtaW4=\n  password: WnE4eExtMnBSN3ZU\n  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t\n";
     let hits = checks_in("s.yaml", text);
     assert_eq!(hits, vec![(checks::SECRET_K8S, 7)]);
+    // The last word of a data key decides: a database name is no secret.
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  POSTGRES_DB: a2F0aWI=\n  POSTGRES_PASSWORD: WnE4eExtMnBSN3ZU\n";
+    assert_eq!(checks_in("s.yaml", text), vec![(checks::SECRET_K8S, 7)]);
+}
+
+#[test]
+fn object_references_are_not_secrets() {
+    // cert-manager names the Secret that holds a CA: namespace/name.
+    none(
+        "cert-manager.yaml",
+        "  annotations:\n    cert-manager.io/inject-ca-from-secret: \"cert-manager/cert-manager-webhook-ca\"\n",
+    );
 }
 
 #[test]
