@@ -28,6 +28,35 @@ pub fn dpkg_installed(text: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// The line (1-based) of each installed package's `Package:` field in a
+/// dpkg status file: where a finding about the package points.
+pub fn dpkg_package_lines(text: &str) -> BTreeMap<String, u32> {
+    let mut out = BTreeMap::new();
+    let (mut name, mut at, mut installed) = (None, 0u32, false);
+    let mut finish = |name: &mut Option<String>, at: u32, installed: &mut bool| {
+        if let Some(n) = name.take()
+            && *installed
+        {
+            out.insert(n, at);
+        }
+        *installed = false;
+    };
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            finish(&mut name, at, &mut installed);
+        } else if let Some(v) = line.strip_prefix("Package:") {
+            name = Some(v.trim().to_string());
+            at = i as u32 + 1;
+        } else if let Some(v) = line.strip_prefix("Status:") {
+            let v = v.trim();
+            installed = v.starts_with("install") && v.ends_with(" installed");
+        }
+    }
+    finish(&mut name, at, &mut installed);
+    out
+}
+
 /// The upstream `major.minor` of a Debian version (`5:24.0.7-1~ubuntu` →
 /// (24, 0)): the epoch and the Debian revision are dropped.
 pub fn upstream_major_minor(version: &str) -> Option<(u32, u32)> {
@@ -41,6 +70,16 @@ pub fn upstream_major_minor(version: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dpkg_stanza_lines_of_installed_packages() {
+        let text = "Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: gone\nStatus: deinstall ok config-files\n\r\nPackage: b\r\nStatus: install ok installed\r\n";
+        let lines = dpkg_package_lines(text);
+        assert_eq!(
+            lines.into_iter().collect::<Vec<_>>(),
+            [("a".to_string(), 1), ("b".to_string(), 8)]
+        );
+    }
 
     #[test]
     fn dpkg_and_versions() {

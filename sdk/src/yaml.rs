@@ -376,7 +376,10 @@ impl Builder {
                 Some(&(_, cost)) => {
                     // Charged before copying: a bomb stops at the limit.
                     if !self.too_deep(cost.depth) && self.spend(cost) {
-                        let node = self.anchors[&id].0.clone();
+                        // A copy is where it is used: findings about what an
+                        // alias brings point at the alias.
+                        let mut node = self.anchors[&id].0.clone();
+                        relocate(&mut node, line);
                         self.push(node, cost, 0);
                     }
                 }
@@ -384,6 +387,19 @@ impl Builder {
             },
             _ => {}
         }
+    }
+}
+
+/// Put `node` and everything under it on `line`.
+fn relocate(node: &mut Node, line: u32) {
+    node.line = line;
+    match &mut node.value {
+        Value::Scalar(..) => {}
+        Value::Seq(items) => items.iter_mut().for_each(|i| relocate(i, line)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            relocate(k, line);
+            relocate(v, line);
+        }),
     }
 }
 
@@ -500,6 +516,15 @@ mod tests {
         assert_eq!(used.get("y").unwrap().as_i64(), Some(2));
         assert_eq!(d.path(&["base", "y"]).unwrap().as_bool(), None);
         assert_eq!(d.path(&["base", "x"]).unwrap().line, 4);
+        // What an alias brings is where the alias is used.
+        assert_eq!(used.get("x").unwrap().line, 7);
+        let list = parse(
+            "a: &v [1, 2]
+b: *v
+",
+        )
+        .unwrap();
+        assert_eq!(list[0].get("b").unwrap().items()[1].line, 2);
     }
 
     #[test]

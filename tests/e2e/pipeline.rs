@@ -439,8 +439,9 @@ fn tricky_fixture_exercises_every_parsing_rule() {
     let (run, report) = run_json(&fixture("tricky"), &[]);
     assert_eq!(code(&run), 1, "{}", stderr(&run));
     let expected: Vec<(String, String, u64)> = [
-        // Merge key from an anchor: `privileged: true` under `<<: *common`.
-        ("CONT-COMPOSE-PRIVILEGED", "docker-compose.yml", 3),
+        // Merge key from an anchor: `privileged: true` under `<<: *common`,
+        // at the line that uses it.
+        ("CONT-COMPOSE-PRIVILEGED", "docker-compose.yml", 6),
         // dockerd flags in the systemd drop-in override daemon.json.
         (
             "CONT-DAEMON-ICC",

@@ -185,12 +185,12 @@ pub fn example_host_findings() -> Vec<(String, String, u64)> {
         ("HOST-AUDIT-RULES", "etc/audit/rules.d/audit.rules", 0),
         ("HOST-AUTO-UPDATES", "etc/apt/apt.conf.d/20auto-upgrades", 2),
         ("HOST-BACKUP-JOB", "etc", 0),
-        ("HOST-DEV-TOOLS", "var/lib/dpkg/status", 0),
+        ("HOST-DEV-TOOLS", "var/lib/dpkg/status", 29),
         ("HOST-ENDPOINT-AGENT", "var/lib/dpkg/status", 0),
         ("HOST-FIREWALL-DEFAULT-ACCEPT", "etc/default/ufw", 2),
         ("HOST-FIREWALL-OPEN-PORT", "etc/ufw/user.rules", 5),
         ("HOST-FIREWALL-OPEN-PORT", "etc/ufw/user.rules", 6),
-        ("HOST-OS-END-OF-SUPPORT", "etc/os-release", 0),
+        ("HOST-OS-END-OF-SUPPORT", "etc/os-release", 6),
         ("HOST-PERSISTENT-LOGS", "etc/systemd/journald.conf", 2),
         (
             "HOST-SSH-EMPTY-PASSWORDS",
@@ -208,7 +208,7 @@ pub fn example_host_findings() -> Vec<(String, String, u64)> {
         ),
         ("HOST-SSH-ROOT-LOGIN", "etc/ssh/sshd_config", 12),
         ("HOST-SYSCTL-HARDENING", "etc/sysctl.d/99-tuning.conf", 2),
-        ("HOST-UNNEEDED-SERVICE", "var/lib/dpkg/status", 0),
+        ("HOST-UNNEEDED-SERVICE", "var/lib/dpkg/status", 22),
     ]
     .iter()
     .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
@@ -298,7 +298,7 @@ pub fn example_findings() -> Vec<(String, String, u64)> {
         ("CONT-K8S-RUN-AS-ROOT", "deploy/k8s/inference.yaml", 17),
         ("CONT-K8S-RUNTIME-SOCKET", "deploy/k8s/inference.yaml", 32),
         ("CONT-K8S-SECCOMP", "deploy/k8s/inference.yaml", 17),
-        ("CONT-RUNTIME-OUTDATED", "var/lib/dpkg/status", 0),
+        ("CONT-RUNTIME-OUTDATED", "var/lib/dpkg/status", 57),
     ]
     .iter()
     .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))

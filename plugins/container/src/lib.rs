@@ -186,7 +186,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
         if kind == Kind::RpmPackages {
             match aicomply_sdk::rpmdb::installed(&entry.path) {
                 Ok(installed) => {
-                    runtime_versions(&entry.relative, &installed, scan);
+                    runtime_versions(&entry.relative, &installed, &Default::default(), scan);
                     runtimes += 1;
                 }
                 Err(e) => scan.diagnostic(
@@ -242,7 +242,8 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             }
             Kind::Packages => {
                 let installed = aicomply_sdk::formats::dpkg_installed(&text);
-                runtime_versions(&entry.relative, &installed, scan);
+                let lines = aicomply_sdk::formats::dpkg_package_lines(&text);
+                runtime_versions(&entry.relative, &installed, &lines, scan);
                 runtimes += 1;
             }
             Kind::RpmPackages => unreachable!("read above as a database"),
@@ -320,9 +321,11 @@ const UNSUPPORTED_BELOW: &[(&str, (u32, u32))] = &[
 
 /// `installed` is name → version as dpkg or rpm shows it; both drop to
 /// the upstream major.minor (an epoch such as rpm's `3:` is ignored).
+/// `lines` gives a package's stanza in dpkg's status file.
 fn runtime_versions(
     path: &str,
     installed: &std::collections::BTreeMap<String, String>,
+    lines: &std::collections::BTreeMap<String, u32>,
     scan: &mut Scan,
 ) {
     for (package, floor) in UNSUPPORTED_BELOW {
@@ -334,7 +337,10 @@ fn runtime_versions(
         };
         if mm < *floor {
             scan.finding(checks::RUNTIME_OUTDATED, format!("{package} {version} is from a release series that no longer receives security fixes (table as of {RUNTIME_TABLE_DATE})"))
-                .at(Location::target(path))
+                .at(match lines.get(*package) {
+                    Some(&line) => Location::target(path).line(line),
+                    None => Location::target(path),
+                })
                 .evidence(format!("{package} {version}"));
         }
     }

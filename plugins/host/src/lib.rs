@@ -258,6 +258,15 @@ fn check_sections(root: &Root, scan: &mut Scan) {
     monitoring(root, &packages, scan);
 }
 
+/// The line of os-release's last `VERSION_ID=` (0 without one).
+fn version_line(text: &str) -> u32 {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("VERSION_ID="))
+        .last()
+        .map_or(0, |(i, _)| i as u32 + 1)
+}
+
 fn os_support(root: &Root, os: Option<&str>, scan: &mut Scan) {
     let Some(text) = os else {
         return scan.not_checked(checks::OS_EOL, "no etc/os-release");
@@ -289,7 +298,7 @@ fn os_support(root: &Root, os: Option<&str>, scan: &mut Scan) {
                         osrelease::TABLE_DATE
                     ),
                 )
-                .at(root.at("/etc/os-release", 0))
+                .at(root.at("/etc/os-release", version_line(text)))
                 .evidence(format!("ID={id} VERSION_ID={version}"));
             } else {
                 scan.evaluated(checks::OS_EOL);
@@ -490,16 +499,23 @@ fn software(root: &Root, packages: &Result<Packages, String>, scan: &mut Scan) {
             checks::UNNEEDED_SERVICE,
             format!("package {p} {version} is installed"),
         )
-        .at(root.at(&pkgs.path, 0))
+        .at(root.at(&pkgs.path, pkgs.lines.get(p).copied().unwrap_or(0)))
         .evidence(format!("{p} {version}"));
     }
     let tools = pkgs.any_of(TOOLS);
     if !tools.is_empty() {
+        // At the first of them; the message names them all.
+        let line = tools
+            .iter()
+            .filter_map(|t| pkgs.lines.get(*t))
+            .min()
+            .copied()
+            .unwrap_or(0);
         scan.finding(
             checks::DEV_TOOLS,
             format!("installed: {}", tools.join(", ")),
         )
-        .at(root.at(&pkgs.path, 0));
+        .at(root.at(&pkgs.path, line));
     }
     mark(
         scan,
@@ -1424,12 +1440,12 @@ mod tests {
             ("HOST-AUDIT-RULES", "etc/audit/rules.d/audit.rules:0"),
             ("HOST-AUTO-UPDATES", "etc/apt/apt.conf.d/20auto-upgrades:2"),
             ("HOST-BACKUP-JOB", "etc:0"),
-            ("HOST-DEV-TOOLS", "var/lib/dpkg/status:0"),
+            ("HOST-DEV-TOOLS", "var/lib/dpkg/status:29"),
             ("HOST-ENDPOINT-AGENT", "var/lib/dpkg/status:0"),
             ("HOST-FIREWALL-DEFAULT-ACCEPT", "etc/default/ufw:2"),
             ("HOST-FIREWALL-OPEN-PORT", "etc/ufw/user.rules:5"),
             ("HOST-FIREWALL-OPEN-PORT", "etc/ufw/user.rules:6"),
-            ("HOST-OS-END-OF-SUPPORT", "etc/os-release:0"),
+            ("HOST-OS-END-OF-SUPPORT", "etc/os-release:6"),
             ("HOST-PERSISTENT-LOGS", "etc/systemd/journald.conf:2"),
             (
                 "HOST-SSH-EMPTY-PASSWORDS",
@@ -1445,7 +1461,7 @@ mod tests {
             ("HOST-SSH-PASSWORD-AUTH", "etc/ssh/sshd_config:20"),
             ("HOST-SSH-ROOT-LOGIN", "etc/ssh/sshd_config:12"),
             ("HOST-SYSCTL-HARDENING", "etc/sysctl.d/99-tuning.conf:2"),
-            ("HOST-UNNEEDED-SERVICE", "var/lib/dpkg/status:0"),
+            ("HOST-UNNEEDED-SERVICE", "var/lib/dpkg/status:22"),
         ];
         let expected: Vec<(String, String)> = expected
             .into_iter()

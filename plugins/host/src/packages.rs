@@ -19,6 +19,9 @@ pub struct Packages {
     pub family: Family,
     /// name → version as the package manager shows it.
     pub installed: BTreeMap<String, String>,
+    /// name → the line of its stanza (dpkg's status file; none in an RPM
+    /// database).
+    pub lines: BTreeMap<String, u32>,
 }
 
 impl Packages {
@@ -42,6 +45,7 @@ pub fn load(root: &crate::Root) -> Result<Packages, (String, Option<(String, Str
             path: "/var/lib/dpkg/status".into(),
             family: Family::Deb,
             installed: aicomply_sdk::formats::dpkg_installed(&text),
+            lines: aicomply_sdk::formats::dpkg_package_lines(&text),
         });
     }
     for rel in rpmdb::LOCATIONS {
@@ -58,6 +62,7 @@ pub fn load(root: &crate::Root) -> Result<Packages, (String, Option<(String, Str
                 path,
                 family: Family::Rpm,
                 installed,
+                lines: BTreeMap::new(),
             }),
             Err(e) => {
                 root.gap(
