@@ -141,17 +141,30 @@ pub fn summary(report: &Report, style: Style) -> String {
             style.bold("Incomplete:"),
             partial.len()
         ));
-        for (p, c, why) in partial.iter().take(5) {
-            out.push_str(&format!(
-                "  {}/{} ({}): {}\n",
-                sanitize(&p.id),
-                sanitize(&c.id),
-                c.status.as_str().replace('_', " "),
-                sanitize(why)
-            ));
+        // One line per input that was not read or evaluated (many checks
+        // share one: a template that was not rendered), with the checks it
+        // left incomplete.
+        let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
+        for (p, c, why) in &partial {
+            let who = format!("{}/{}", p.id, c.id);
+            match by_reason.iter_mut().find(|(r, _)| r == why) {
+                Some((_, checks)) => checks.push(who),
+                None => by_reason.push((why.as_str(), vec![who])),
+            }
         }
-        if partial.len() > 5 {
-            out.push_str("  … the rest are listed in the report\n");
+        for (why, checks) in by_reason.iter().take(5) {
+            let named = match checks.as_slice() {
+                [one] => one.clone(),
+                [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+                [] => String::new(),
+            };
+            out.push_str(&format!("  {}: {}\n", sanitize(&named), sanitize(why)));
+        }
+        if by_reason.len() > 5 {
+            out.push_str(&format!(
+                "  … {} more inputs not read or not evaluated are listed in the report\n",
+                by_reason.len() - 5
+            ));
         }
     }
     out.push_str(&not_examined(report, style));

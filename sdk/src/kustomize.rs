@@ -1071,14 +1071,15 @@ fn set_namespace(objects: &mut [Rendered], ns: &Node) {
     }
 }
 
-/// `namePrefix` / `nameSuffix`: every object but namespaces and CRDs, and
+/// `namePrefix` / `nameSuffix`: every object but CRDs (a Namespace too, as
+/// kubebuilder projects rely on: `system` becomes `project-system`), and
 /// the references to renamed objects that checks follow (service
 /// accounts of pods and bindings, roles of bindings, Ingress backends).
 fn rename(objects: &mut [Rendered], prefix: &str, suffix: &str, at: Option<&Node>) {
     let mut renamed: HashMap<(String, String), String> = HashMap::new();
     for o in objects.iter_mut() {
         let kind = kind_of(&o.node).to_string();
-        if matches!(kind.as_str(), "Namespace" | "CustomResourceDefinition") {
+        if kind == "CustomResourceDefinition" {
             continue;
         }
         o.remember();

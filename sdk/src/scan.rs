@@ -7,7 +7,8 @@
 //! found before a trap, a timeout or a hostile file that kills the plugin
 //! still reaches the report. Natively (unit tests) everything stays here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use crate::{
     Check, Diagnostic, Finding, IncompleteCheck, Location, NotChecked, PartialOutput, RunOutput,
@@ -33,6 +34,11 @@ pub struct Scan {
     skipped: Vec<SkippedPath>,
     /// How much of each list the host already has.
     sent: Sent,
+    /// Findings already compared with the ones before them, and what those
+    /// said: an exact repeat (one object rendered alike twice, the same
+    /// line reached by two routes) tells the reader nothing and is dropped.
+    settled: usize,
+    said: HashSet<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -54,7 +60,31 @@ impl Scan {
             diagnostics: Vec::new(),
             skipped: Vec::new(),
             sent: Sent::default(),
+            settled: 0,
+            said: HashSet::new(),
         }
+    }
+
+    /// Drop the findings recorded since the last call that repeat an
+    /// earlier one exactly (check, message, location, evidence). Every
+    /// finding before the next one is complete: callers finish a finding
+    /// before they record another or reach a checkpoint.
+    fn settle(&mut self) {
+        let mut i = self.settled;
+        while i < self.findings.len() {
+            let f = &self.findings[i];
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&f.check_id, &f.message, &f.evidence).hash(&mut h);
+            if let Some(l) = &f.location {
+                (&l.root, &l.path, l.line, &l.member).hash(&mut h);
+            }
+            if self.said.insert(h.finish()) {
+                i += 1;
+            } else {
+                self.findings.remove(i);
+            }
+        }
+        self.settled = self.findings.len();
     }
 
     fn check(&self, check_id: &str) -> &Check {
@@ -116,6 +146,7 @@ impl Scan {
     /// the catalogue. Returns the finding so a location, evidence or a more
     /// specific remediation can be added.
     pub fn finding(&mut self, check_id: &str, message: impl Into<String>) -> &mut Finding {
+        self.settle();
         // The findings before this one are complete: hand a full batch over.
         if self.findings.len() - self.sent.findings >= BATCH {
             self.checkpoint();
@@ -177,6 +208,7 @@ impl Scan {
     /// survives a failure later in the run. Call it after each file (it costs
     /// nothing when there is nothing new). Natively it does nothing.
     pub fn checkpoint(&mut self) {
+        self.settle();
         #[cfg(target_arch = "wasm32")]
         while let Some(batch) = self.next_batch() {
             crate::bindings::aicomply::plugin::host::emit(&batch);
@@ -250,6 +282,40 @@ mod tests {
             Check::new("A-1", "CONT-1", Severity::High, "a", "fix a", &[]),
             Check::new("B-1", "CONT-2", Severity::Low, "b", "fix b", &[]),
         ]
+    }
+
+    #[test]
+    fn exact_repeats_of_a_finding_are_dropped() {
+        let mut scan = Scan::new(catalogue());
+        for line in [3, 3, 4, 3] {
+            scan.finding("A-1", "found")
+                .at(Location::target("x").line(line));
+        }
+        scan.finding("A-1", "found elsewhere")
+            .at(Location::target("x").line(3));
+        scan.finding("A-1", "found")
+            .at(Location::target("x").line(3))
+            .evidence("e");
+        let lines: Vec<_> = scan
+            .into_output()
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.message.clone(),
+                    f.location.as_ref().unwrap().line.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("found".to_string(), 3),
+                ("found".to_string(), 4),
+                ("found elsewhere".to_string(), 3),
+                ("found".to_string(), 3)
+            ]
+        );
     }
 
     #[test]

@@ -540,6 +540,10 @@ const FILLER_WORDS: &[&str] = &[
     "the",
     "my",
     "qwerty",
+    // Keyboard rows typed as test tokens (`asdf1234`).
+    "asdf",
+    "zxcv",
+    "qwer",
     "hello",
     "world",
     "foo",

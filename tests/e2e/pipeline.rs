@@ -601,6 +601,15 @@ fn helm_charts_are_judged_as_rendered_with_their_default_values() {
             .contains(".Files")
     );
     assert_eq!(control_status(&report, "IAM-1"), "incomplete");
+    // The console names the input once, with the checks it left incomplete.
+    let console = stderr(&run);
+    let lines: Vec<&str> = console
+        .lines()
+        .filter(|l| l.contains("llm/templates/configmap.yaml: Helm template not evaluated"))
+        .filter(|l| !l.contains(" incomplete "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{console}");
+    assert!(lines[0].contains(" more: "), "{console}");
 }
 
 #[test]

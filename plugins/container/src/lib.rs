@@ -171,6 +171,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
     let mut settings = daemon::Settings::default();
     let mut units = Vec::new();
+    let mut ci_files = Vec::new();
     // Manifests are judged together, as kustomize renders them.
     let mut manifests = aicomply_sdk::kubernetes::Manifests::new();
     // The files this plugin reads, chosen by name and place.
@@ -248,7 +249,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             }
             Kind::RpmPackages => unreachable!("read above as a database"),
             Kind::Ci => {
-                ci::check(&entry.relative, &text, scan);
+                ci_files.push(ci::read(&entry.relative, &text));
                 pipelines += 1;
             }
             Kind::Yaml => {
@@ -284,11 +285,16 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
         checks::RUNTIME_CHECKS,
         "no package database (var/lib/dpkg/status, or an RPM database under var/lib/rpm or usr/lib/sysimage/rpm) in the target",
     );
-    scan.evaluated_if(
-        pipelines,
-        checks::CI_CHECKS,
-        "no CI pipelines (.github/workflows, .gitlab-ci.yml) in the target",
-    );
+    let builds = ci::judge(&ci_files, scan);
+    let reason = if pipelines == 0 {
+        "not applicable: no CI pipelines (.github/workflows, .gitlab-ci.yml) in the target"
+            .to_string()
+    } else {
+        format!(
+            "not applicable: none of the {pipelines} CI pipeline(s) builds or pushes a container image"
+        )
+    };
+    scan.evaluated_if(builds, checks::CI_CHECKS, &reason);
 
     scan.evaluated_if(
         dockerfiles,

@@ -82,10 +82,22 @@ pub fn kubernetes_secrets(rel: &str, text: &str, out: &mut Vec<Raw>) {
                     "{}Kubernetes Secret {name}, {field} key `{key}`",
                     if encoded { "base64 in " } else { "" }
                 );
+                // A value of many lines is a configuration file (rclone,
+                // an .env, a kubeconfig): judged by what it assigns, like
+                // any file, not as one secret.
+                let config_file = decoded.trim().contains('\n');
+                // A stringData file is in the manifest as it is: the scan
+                // of the manifest's own lines reads it already.
+                if config_file && !encoded {
+                    continue;
+                }
                 let inner = super::find_raw(&decoded, Kind::Other, false);
                 let mut any = false;
                 for hit in inner {
-                    if hit.check == checks::SECRET_GENERIC || hit.check == checks::SECRET_ENV_FILE {
+                    if !config_file
+                        && (hit.check == checks::SECRET_GENERIC
+                            || hit.check == checks::SECRET_ENV_FILE)
+                    {
                         continue;
                     }
                     any = true;
@@ -97,6 +109,7 @@ pub fn kubernetes_secrets(rel: &str, text: &str, out: &mut Vec<Raw>) {
                     });
                 }
                 if any
+                    || config_file
                     || !secret_data_key(key)
                     || decoded.trim_start().starts_with("-----BEGIN CERTIFICATE")
                 {

@@ -364,6 +364,15 @@ fn kubernetes_secret_data_is_decoded() {
 }
 
 #[test]
+fn a_config_file_in_a_secret_is_judged_by_what_it_assigns() {
+    let public = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: rclone-gs-public\nstringData:\n  gs: |\n    type: \"google cloud storage\"\n    name: gs\n    parameters:\n      anonymous: true\n";
+    assert_eq!(checks_in("s.yaml", public), vec![]);
+    let keyed = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: minio\nstringData:\n  s3: |\n    type: s3\n    parameters:\n      secret_access_key: Zq8xLm2pR7vTk4Wn\n";
+    assert_eq!(checks_in("s.yaml", keyed).len(), 1);
+    none("event_test.go", "\t\t\t\t\t\t\"token\": \"asdf1234\",\n");
+}
+
+#[test]
 fn object_references_are_not_secrets() {
     // cert-manager names the Secret that holds a CA: namespace/name.
     none(
