@@ -504,13 +504,14 @@ fn inline_suppressions_need_a_reason_and_are_listed() {
         "# aicomply:ignore HOST-SSH-ROOT-LOGIN the break-glass console logs in as root\r\npermitrootlogin=yes\r\n",
     )
     .unwrap();
-    // On the finding's own line, without a reason: listed, not applied.
+    // On the finding's own line (the alias that brings `privileged: true`),
+    // without a reason: listed, not applied.
     let compose = std::fs::read_to_string(target.join("docker-compose.yml")).unwrap();
     std::fs::write(
         target.join("docker-compose.yml"),
         compose.replace(
-            "  privileged: true",
-            "  privileged: true  # aicomply:ignore CONT-COMPOSE-PRIVILEGED",
+            "    <<: *common",
+            "    <<: *common  # aicomply:ignore CONT-COMPOSE-PRIVILEGED",
         ),
     )
     .unwrap();
