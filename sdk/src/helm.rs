@@ -1296,6 +1296,17 @@ impl Eval<'_> {
                 base
             }
             "deepCopy" | "mustDeepCopy" => arg(0),
+            // Helm gives an empty map (and an Error key) for what does not
+            // parse; so does this.
+            "fromYaml" | "fromJson" => match yaml::parse(&s(0)) {
+                Ok(docs) => docs.first().map_or(V::Map(Vec::new()), from_yaml),
+                Err(e) => V::Map(vec![("Error".into(), V::Str(e.to_string()))]),
+            },
+            // Random at every install: no value is the deployed one, and
+            // no check judges it; the rest of the file still renders.
+            "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => {
+                V::Str("generated-at-install".to_string())
+            }
             "sha256sum" => V::Str(crate::sha256_hex(s(0).as_bytes())),
             "b64enc" => V::Str(crate::base64::encode(s(0).as_bytes())),
             "regexMatch" | "regexReplaceAll" | "regexFind" => {
@@ -1760,6 +1771,7 @@ spec:
                 "{\"a\":1,\"b\":[1,2]}",
             ),
             ("{{ \"abc\" | b64enc }}", "YWJj"),
+            ("{{ (fromYaml \"a: {b: 2}\").a.b }}", "2"),
             ("{{- /* comment */ -}} ok", "ok"),
             (
                 "{{ range .Values.list }}{{ if eq . \"a\" }}{{ continue }}{{ end }}{{ . }}{{ end }}",
