@@ -96,13 +96,19 @@ impl Scan {
 
     /// Record that `check_id` was evaluated (whether or not it found anything).
     /// Each check of `group` is evaluated when there were `inputs` to
-    /// judge; otherwise it is not checked, with `reason`.
+    /// judge; otherwise it is not applicable (reported as not checked, never
+    /// passed), with `reason` saying what was absent.
     pub fn evaluated_if(&mut self, inputs: usize, group: &[&str], reason: &str) {
+        let reason = if reason.starts_with("not applicable") {
+            reason.to_string()
+        } else {
+            format!("not applicable: {reason}")
+        };
         for check in group {
             if inputs > 0 {
                 self.evaluated(check);
             } else {
-                self.not_checked(check, reason);
+                self.not_checked(check, reason.as_str());
             }
         }
     }
