@@ -8,6 +8,7 @@
 //! like) are not rendered here: a file that is one is reported as such, and
 //! the checks that would have judged it are incomplete rather than passed.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::rc::Rc;
@@ -613,10 +614,13 @@ pub fn kind(obj: &Node) -> &str {
     obj.get("kind").and_then(Node::as_str).unwrap_or("")
 }
 
+/// `metadata.name`; for an object named by the API server from a prefix,
+/// its `generateName`; otherwise says that the manifest names none.
 pub fn name(obj: &Node) -> &str {
     obj.path(&["metadata", "name"])
+        .or_else(|| obj.path(&["metadata", "generateName"]))
         .and_then(Node::as_str)
-        .unwrap_or("(unnamed)")
+        .unwrap_or("(no metadata.name)")
 }
 
 pub fn namespace(obj: &Node) -> Option<&str> {
@@ -697,7 +701,7 @@ pub fn workload(obj: &Node) -> Option<Workload<'_>> {
 /// templates, Kubeflow replica specs), with the dotted path to it
 /// (`spec.workerGroupSpecs[0].template.spec`). Empty for the built-in
 /// workload kinds, which [`workload`] reads.
-pub fn embedded_pod_specs(obj: &Node) -> Vec<(String, &Node)> {
+pub fn embedded_pod_specs(obj: &Node) -> Vec<(String, Cow<'_, Node>)> {
     let mut out = Vec::new();
     if workload(obj).is_some() {
         return out;
@@ -708,11 +712,16 @@ pub fn embedded_pod_specs(obj: &Node) -> Vec<(String, &Node)> {
     out
 }
 
+/// Keys under which workflow engines put one container of a step: Argo's
+/// templates (`container:`, `script:`), with the step's own
+/// `securityContext` as the pod's.
+const SINGLE_CONTAINER_KEYS: &[&str] = &["container", "script"];
+
 fn walk_for_pods<'a>(
     node: &'a Node,
     path: String,
     depth: usize,
-    out: &mut Vec<(String, &'a Node)>,
+    out: &mut Vec<(String, Cow<'a, Node>)>,
 ) {
     // Manifests nest a pod spec a few levels down; a bound keeps a hostile
     // document from costing more than its size.
@@ -725,7 +734,32 @@ fn walk_for_pods<'a>(
                 !c.items().is_empty() && c.items().iter().all(|i| i.get("image").is_some())
             });
             if is_pod {
-                out.push((path, node));
+                out.push((path, Cow::Borrowed(node)));
+                return;
+            }
+            // A step with one container: judged as a pod of that container.
+            if let Some((key, c)) = SINGLE_CONTAINER_KEYS.iter().find_map(|k| {
+                node.get(k)
+                    .filter(|c| c.get("image").is_some_and(|i| i.as_str().is_some()))
+                    .map(|c| (*k, c))
+            }) {
+                let mut entries = vec![(
+                    synth("containers", c),
+                    Node {
+                        line: c.line,
+                        origin: c.origin,
+                        value: Value::Seq(vec![c.clone()]),
+                    },
+                )];
+                if let Some(ctx) = node.get("securityContext") {
+                    entries.push((synth("securityContext", ctx), ctx.clone()));
+                }
+                let pod = Node {
+                    line: node.line,
+                    origin: node.origin,
+                    value: Value::Map(entries),
+                };
+                out.push((format!("{path}.{key}"), Cow::Owned(pod)));
                 return;
             }
             for (k, v) in entries {
@@ -740,6 +774,15 @@ fn walk_for_pods<'a>(
             }
         }
         _ => {}
+    }
+}
+
+/// A key for a node made here, at the node's place.
+fn synth(key: &str, at: &Node) -> Node {
+    Node {
+        line: at.line,
+        origin: at.origin,
+        value: Value::Scalar(key.to_string(), false),
     }
 }
 
@@ -777,6 +820,18 @@ mod tests {
                 "spec.workerGroupSpecs[0].template.spec"
             ]
         );
+        // Argo: a template's one container, with the template's context.
+        let wf = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: train-}\nspec:\n  templates:\n  - name: train\n    securityContext: {runAsNonRoot: true}\n    container:\n      image: python:3.12\n      command: [python, train.py]\n  - name: steps\n    steps: [[{name: a, template: train}]]\n";
+        let Manifest::Objects(objects) = read("wf.yaml", wf) else {
+            panic!("not read");
+        };
+        assert_eq!(name(&objects[0]), "train-");
+        let pods = embedded_pod_specs(&objects[0]);
+        assert_eq!(pods.len(), 1);
+        assert_eq!(pods[0].0, "spec.templates[0].container");
+        let pod = &pods[0].1;
+        assert_eq!(pod.get("containers").unwrap().items()[0].line, 9);
+        assert!(pod.path(&["securityContext", "runAsNonRoot"]).is_some());
         let dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x}]\n";
         let Manifest::Objects(objects) = read("d.yaml", dep) else {
             panic!("not read");

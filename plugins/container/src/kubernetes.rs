@@ -49,7 +49,7 @@ pub fn check_objects(objects: &[Object], scan: &mut Scan) -> usize {
                     "{} ({at})",
                     kubernetes::title(obj, kubernetes::kind(obj), kubernetes::name(obj))
                 ));
-                check_pod_spec(o, &title, spec, scan);
+                check_pod_spec(o, &title, &spec, scan);
                 count += 1;
             }
             continue;
@@ -85,7 +85,13 @@ fn check_pod_spec(o: &Object, workload: &str, spec: &Node, scan: &mut Scan) {
         }
     }
 
-    for volume in spec.get("volumes").map(Node::items).unwrap_or_default() {
+    for (i, volume) in spec
+        .get("volumes")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let Some(host_path) = volume.path(&["hostPath", "path"]) else {
             continue;
         };
@@ -96,7 +102,11 @@ fn check_pod_spec(o: &Object, workload: &str, spec: &Node, scan: &mut Scan) {
             p
         };
         if RUNTIME_SOCKETS.contains(&normalised) {
-            let vol = volume.get("name").and_then(Node::as_str).unwrap_or("?");
+            // A volume without a name is named by its place in the list.
+            let vol = volume
+                .get("name")
+                .and_then(Node::as_str)
+                .map_or(format!("volumes[{i}]"), str::to_string);
             scan.finding(
                 checks::K8S_RUNTIME_SOCKET,
                 format!("{workload} mounts the host path {p} (volume {vol})"),

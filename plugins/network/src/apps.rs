@@ -634,7 +634,13 @@ pub fn expand_shell_c(argv: Vec<String>) -> Vec<String> {
 pub fn yaml_processes(path: &str, node: &Node, out: &mut Vec<Process>) {
     if let Some(w) = aicomply_sdk::kubernetes::workload(node) {
         let Some(spec) = w.pod_spec else { return };
-        for c in spec.get("containers").map(Node::items).unwrap_or(&[]) {
+        for (i, c) in spec
+            .get("containers")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
             let mut argv: Vec<String> = c
                 .get("command")
                 .map(|n| n.strings())
@@ -669,11 +675,11 @@ pub fn yaml_processes(path: &str, node: &Node, out: &mut Vec<Process>) {
                 argv: expand_shell_c(argv),
                 env,
                 image: c.get("image").and_then(Node::as_str).map(str::to_string),
-                what: format!(
-                    "{} container {}",
-                    w.title(),
-                    c.get("name").and_then(Node::as_str).unwrap_or("?")
-                ),
+                // A container without a name is named by its index.
+                what: match c.get("name").and_then(Node::as_str) {
+                    Some(name) => format!("{} container {name}", w.title()),
+                    None => format!("{} containers[{i}]", w.title()),
+                },
             });
         }
     }

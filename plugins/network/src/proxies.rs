@@ -274,7 +274,9 @@ pub fn check_envoy(path: &str, doc: &Node, scan: &mut Scan) -> usize {
     let mut n = 0;
     for l in listeners.iter().flat_map(|l| l.items()) {
         n += 1;
-        let name = l.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
+        // A listener without a name is named by its line.
+        let line_name = format!("at line {}", l.line);
+        let name = l.get("name").and_then(Node::as_str).unwrap_or(&line_name);
         let addr = l
             .path(&["address", "socket_address", "address"])
             .and_then(Node::as_str)
