@@ -562,21 +562,7 @@ pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
 /// from the link's folder, an absolute one from the root itself (as the
 /// root's own system resolves it). `None` when it climbs above the root.
 pub fn resolve_link(link_dir: &str, text: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if text.starts_with('/') {
-        Vec::new()
-    } else {
-        link_dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for part in text.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+    join_relative(link_dir, text)
 }
 
 fn join(dir: &str, name: &str) -> String {

@@ -176,25 +176,7 @@ fn secret_data_key(key: &str) -> bool {
     // The last word decides: `POSTGRES_DB`, `mysql-user`, `REDIS_PORT`
     // name no secret; `DB_PASSWORD` does.
     let last = k.rsplit(['_', '-', '.']).next().unwrap_or(&k);
-    !NOT.contains(&k.as_str())
-        && !k.ends_with(".crt")
-        && ![
-            "user",
-            "username",
-            "host",
-            "hostname",
-            "port",
-            "db",
-            "database",
-            "dbname",
-            "name",
-            "namespace",
-            "url",
-            "endpoint",
-            "region",
-            "email",
-        ]
-        .contains(&last)
+    !NOT.contains(&k.as_str()) && !k.ends_with(".crt") && !NOT.contains(&last)
 }
 
 /// `.netrc` entries (`machine HOST login USER password SECRET`, over one
