@@ -53,11 +53,7 @@ impl V {
     }
 
     /// The value under `key` of a map.
-    pub fn get_public(v: &V, key: &str) -> Option<V> {
-        v.get(key).cloned()
-    }
-
-    fn get(&self, key: &str) -> Option<&V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
         match self {
             V::Map(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,

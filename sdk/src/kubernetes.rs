@@ -346,7 +346,7 @@ impl Manifests {
                         .get("name")
                         .and_then(Node::as_str)
                         .unwrap_or(sub);
-                    helm::V::get_public(v, name)
+                    v.get(name).cloned()
                 })
             {
                 helm::merge(&mut values, &over);
