@@ -7,6 +7,7 @@ use aicomply_sdk::{Check, Severity};
 pub const PICKLE_CALL: &str = "CODE-PICKLE-DANGEROUS-CALL";
 pub const PICKLE_IMPORT: &str = "CODE-PICKLE-DANGEROUS-IMPORT";
 pub const PICKLE_SUSPICIOUS: &str = "CODE-PICKLE-SUSPICIOUS";
+pub const PICKLE_UNKNOWN_CALL: &str = "CODE-PICKLE-UNKNOWN-CALL";
 pub const PICKLE_UNRESOLVED: &str = "CODE-PICKLE-UNRESOLVED";
 pub const MODEL_INVALID: &str = "CODE-MODEL-INVALID";
 pub const MODEL_INCOMPLETE: &str = "CODE-MODEL-SCAN-INCOMPLETE";
@@ -76,6 +77,7 @@ pub const MODEL_CHECKS: &[&str] = &[
     PICKLE_CALL,
     PICKLE_IMPORT,
     PICKLE_SUSPICIOUS,
+    PICKLE_UNKNOWN_CALL,
     PICKLE_UNRESOLVED,
     MODEL_INVALID,
     MODEL_INCOMPLETE,
@@ -292,15 +294,22 @@ pub fn catalogue() -> Vec<Check> {
 }
 
 fn model_checks() -> Vec<Check> {
+    // The published scanner bypasses the gadget table names are the
+    // dangerous-call check's references, so each finding's advisory is
+    // among them.
+    let mut dangerous_call = Check::new(
+        PICKLE_CALL,
+        "CODE-4",
+        Severity::Critical,
+        "Model file calls a dangerous function when loaded",
+        "Do not load this file. Find out where it came from; if it should be a model, re-export the weights from a trusted source in safetensors format.",
+        &[PICKLE_DOCS, SAFETENSORS],
+    );
+    dangerous_call
+        .references
+        .extend(crate::pickle::policy::advisory_urls());
     vec![
-        Check::new(
-            PICKLE_CALL,
-            "CODE-4",
-            Severity::Critical,
-            "Model file calls a dangerous function when loaded",
-            "Do not load this file. Find out where it came from; if it should be a model, re-export the weights from a trusted source in safetensors format.",
-            &[PICKLE_DOCS, SAFETENSORS],
-        ),
+        dangerous_call,
         Check::new(
             PICKLE_IMPORT,
             "CODE-4",
@@ -308,6 +317,17 @@ fn model_checks() -> Vec<Check> {
             "Model file references a dangerous function",
             "Do not load this file with pickle, torch.load or joblib.load. Re-export the weights from a trusted source in safetensors format.",
             &[PICKLE_DOCS],
+        ),
+        Check::new(
+            PICKLE_UNKNOWN_CALL,
+            "CODE-4",
+            Severity::High,
+            "Model file calls code outside the known-safe frameworks",
+            "Unpickling calls these functions or classes with arguments the file chooses; they are not among what PyTorch, NumPy, scikit-learn and joblib checkpoints use, so what they do was not verified. If they are your own classes, save weights only (state_dict) in safetensors; otherwise do not load the file.",
+            &[
+                PICKLE_DOCS,
+                "https://pytorch.org/docs/stable/generated/torch.load.html",
+            ],
         ),
         Check::new(
             PICKLE_SUSPICIOUS,

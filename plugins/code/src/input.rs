@@ -15,6 +15,30 @@ pub struct Input<R> {
     len: usize,
     /// Offset of `buf[0]` in the stream.
     base: u64,
+    frames: Frames,
+}
+
+/// How pickle FRAMEs are read. CPython reads them two ways: over bytes
+/// (`pickle.loads`) a frame is only a length and everything is read in
+/// order; over a file (`pickle.load`, and `torch.load` on `data.pkl`) the
+/// C unpickler (before 3.13.15/3.14.7) reads the frame into a buffer, and
+/// an operand that runs past the buffer's end drops what is left of it and
+/// is read afresh after the frame, so the same bytes mean other opcodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameReading {
+    /// In order, as `pickle.loads` reads; divergences are only noted.
+    InOrder,
+    /// As the C unpickler reads a file.
+    FromFile,
+}
+
+#[derive(Debug)]
+struct Frames {
+    reading: FrameReading,
+    /// Stream offset where the buffered frame ends (0: none).
+    end: u64,
+    /// Where the two readings first part, if they do.
+    diverged: Option<u64>,
 }
 
 /// Why reading stopped early.
@@ -49,7 +73,65 @@ impl<R: Read> Input<R> {
             pos: 0,
             len: 0,
             base: offset,
+            frames: Frames {
+                reading: FrameReading::InOrder,
+                end: 0,
+                diverged: None,
+            },
         }
+    }
+
+    /// Read frames the way `reading` says.
+    pub fn frame_reading(mut self, reading: FrameReading) -> Self {
+        self.frames.reading = reading;
+        self
+    }
+
+    /// Where reading frames from a file would first read other bytes than
+    /// reading in order, if anywhere so far.
+    pub fn frames_diverge(&self) -> Option<u64> {
+        self.frames.diverged
+    }
+
+    /// A FRAME opcode announced `len` bytes, starting here.
+    pub fn begin_frame(&mut self, len: u64) -> ReadResult<()> {
+        let at = self.offset();
+        let end = self.frames.end;
+        if at < end && at.saturating_add(len) > end {
+            // A frame that starts inside the buffered one and reaches past
+            // it: the C unpickler drops the rest of the buffer and reads
+            // the new frame after it.
+            self.diverge(at);
+            if self.frames.reading == FrameReading::FromFile {
+                self.skip_plain(end - at)?;
+                self.frames.end = end.saturating_add(len);
+                return Ok(());
+            }
+        }
+        if at >= end {
+            self.frames.end = at.saturating_add(len);
+        }
+        Ok(())
+    }
+
+    fn diverge(&mut self, at: u64) {
+        self.frames.diverged.get_or_insert(at);
+    }
+
+    /// Before an operand of `n` bytes: one that runs past the buffered
+    /// frame's end is where the readings part; read from a file, the rest
+    /// of the frame is dropped first.
+    #[inline]
+    fn operand(&mut self, n: u64) -> ReadResult<()> {
+        let at = self.offset();
+        let end = self.frames.end;
+        if at < end && at + n > end {
+            self.diverge(at);
+            if self.frames.reading == FrameReading::FromFile {
+                self.skip_plain(end - at)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn offset(&self) -> u64 {
@@ -112,6 +194,9 @@ impl<R: Read> Input<R> {
     /// Fill `out` completely.
     #[inline]
     pub fn exact(&mut self, out: &mut [u8]) -> ReadResult<()> {
+        if self.frames.end != 0 {
+            self.operand(out.len() as u64)?;
+        }
         let mut done = 0;
         while done < out.len() {
             if self.pos == self.len && !self.fill()? {
@@ -138,8 +223,15 @@ impl<R: Read> Input<R> {
         Ok(v)
     }
 
-    /// Skip `n` bytes without keeping them.
-    pub fn skip(&mut self, mut n: u64) -> ReadResult<()> {
+    /// Skip `n` bytes (an operand) without keeping them.
+    pub fn skip(&mut self, n: u64) -> ReadResult<()> {
+        if self.frames.end != 0 {
+            self.operand(n)?;
+        }
+        self.skip_plain(n)
+    }
+
+    fn skip_plain(&mut self, mut n: u64) -> ReadResult<()> {
         while n > 0 {
             if self.pos == self.len && !self.fill()? {
                 return Err(ReadError::Eof);
@@ -156,10 +248,23 @@ impl<R: Read> Input<R> {
         self.pos = self.len;
     }
 
-    /// A line without its `\n`, at most `max` bytes long.
+    /// A line without its `\n`, at most `max` bytes long. A line that does
+    /// not end inside the buffered frame is where the readings part; read
+    /// from a file, the C unpickler drops the partial line and reads a
+    /// whole line after the frame.
     pub fn line(&mut self, max: usize) -> ReadResult<Option<Vec<u8>>> {
         let mut out = Vec::new();
+        let end = self.frames.end;
+        let start = self.offset();
         loop {
+            if start < end && self.offset() == end {
+                self.diverge(start);
+                if self.frames.reading == FrameReading::FromFile {
+                    out.clear();
+                    self.frames.end = 0;
+                    return self.line(max);
+                }
+            }
             let b = self.u8()?;
             if b == b'\n' {
                 return Ok(Some(out));

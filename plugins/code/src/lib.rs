@@ -234,16 +234,41 @@ mod corpus {
         assert_eq!(scan.findings()[0].check_id, checks::MODEL_INCOMPLETE);
     }
 
+    /// expected.json and every other expected-*.json of the corpus
+    /// (generate.py, bypasses.py, frameworks.py), merged.
+    fn corpus_expectations(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
+        let mut all = serde_json::Map::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("expected") && name.ends_with(".json") {
+                let v: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                all.extend(v.as_object().unwrap().clone());
+            }
+        }
+        all
+    }
+
+    fn severity_name(s: aicomply_sdk::Severity) -> &'static str {
+        use aicomply_sdk::Severity::*;
+        match s {
+            Info => "info",
+            Low => "low",
+            Medium => "medium",
+            High => "high",
+            Critical => "critical",
+        }
+    }
+
     #[test]
     fn corpus_verdicts() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models");
-        let expected: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
-                .unwrap();
+        let expected = corpus_expectations(&dir);
         let config = scanner::Config::default();
         let mut failures = Vec::new();
         let mut counts = std::collections::BTreeMap::new();
-        for (rel, exp) in expected.as_object().unwrap() {
+        for (rel, exp) in &expected {
             let verdict = exp["verdict"].as_str().unwrap();
             *counts.entry(verdict.to_string()).or_insert(0) += 1;
             let mut scan = Scan::new(checks::catalogue());
@@ -264,14 +289,18 @@ mod corpus {
                 "malicious" => {
                     let callable = exp["callable"].as_str().unwrap();
                     let check = exp["check"].as_str().unwrap();
+                    let severity = exp["severity"].as_str();
+                    let advisory = exp["advisory"].as_str();
                     let hit = findings.iter().any(|f| {
+                        let evidence = f.evidence.as_deref().unwrap_or("");
                         f.check_id == check
-                            && (f.message.contains(callable)
-                                || f.evidence.as_deref().is_some_and(|e| e.contains(callable)))
+                            && (f.message.contains(callable) || evidence.contains(callable))
+                            && severity.is_none_or(|s| severity_name(f.severity) == s)
+                            && advisory.is_none_or(|a| f.message.contains(a) && evidence.contains(a))
                     });
                     if !hit {
                         failures.push(format!(
-                            "{rel}: expected {check} naming {callable}, got:\n    {}",
+                            "{rel}: expected {check} naming {callable} ({severity:?}, {advisory:?}), got:\n    {}",
                             show()
                         ));
                     }
@@ -313,7 +342,7 @@ mod corpus {
             failures.is_empty(),
             "{} of {} corpus files wrong:\n{}",
             failures.len(),
-            expected.as_object().unwrap().len(),
+            expected.len(),
             failures.join("\n")
         );
     }

@@ -167,6 +167,8 @@ enum Format {
     Hdf5,
     Tar,
     Compressed(compress::Codec),
+    /// A 7z archive, which aicomply does not open.
+    SevenZip,
 }
 
 fn sniff(head: &[u8], len: u64) -> Option<Format> {
@@ -176,6 +178,7 @@ fn sniff(head: &[u8], len: u64) -> Option<Format> {
         h if h.starts_with(numpy::MAGIC) => Some(Format::Npy),
         h if h.starts_with(gguf::MAGIC) => Some(Format::Gguf),
         h if h.starts_with(b"\x89HDF\r\n\x1a\n") => Some(Format::Hdf5),
+        h if h.starts_with(b"7z\xbc\xaf\x27\x1c") => Some(Format::SevenZip),
         h if tar::sniff(h) => Some(Format::Tar),
         h if safetensors::sniff(h, len) => Some(Format::Safetensors),
         h => match compress::sniff(h) {
@@ -300,6 +303,12 @@ impl<'a> Scanner<'a> {
                 was || has_zip
             }
             Some(Format::Zip) => {
+                // `PK...` is also a protocol 0 PERSID opcode: a "zip" whose
+                // directory does not read may be a pickle, and is tried as
+                // one before it is reported broken.
+                if !self.zip_opens(source, len) && self.fallback_pickle(source, place, top) {
+                    return true;
+                }
                 self.zip(source, len, place, depth, top);
                 true
             }
@@ -317,6 +326,9 @@ impl<'a> Scanner<'a> {
                 };
                 match gguf::validate(r, len) {
                     Ok(_) => {}
+                    // `G` is also BINFLOAT: tried as a pickle before it is
+                    // reported broken.
+                    Err(_) if self.fallback_pickle(source, place, top) => {}
                     Err(e) => self.finding(
                         checks::MODEL_INVALID,
                         place,
@@ -341,12 +353,22 @@ impl<'a> Scanner<'a> {
                         return true;
                     }
                 }
-                if self.compressed(source, codec, place, expected_model, top) {
+                if self.compressed(source, codec, place, name, depth, expected_model, top) {
                     return true;
                 }
                 self.unrecognised(place, name, head, top)
             }
-            Some(Format::Tar) => self.tar(source, len, place, top),
+            Some(Format::Tar) => self.tar(source, len, place, depth, top),
+            Some(Format::SevenZip) => {
+                // Models have been shipped in 7z to get past scanners that
+                // open only zip: never passed over in silence.
+                let msg = format!(
+                    "{} is a 7z archive, which aicomply does not open: its members (a model may be among them) were not scanned",
+                    place.name()
+                );
+                self.finding(checks::MODEL_UNRECOGNISED, place, msg, Some("7z archive".into()));
+                true
+            }
             None if head.starts_with(LFS_POINTER) => self.unrecognised(place, name, head, top),
             None => {
                 // Data in front of an archive hides the zip magic: look for
@@ -470,6 +492,19 @@ impl<'a> Scanner<'a> {
         );
     }
 
+    /// Whether the central directory of a zip reads.
+    fn zip_opens(&mut self, source: &Source, len: u64) -> bool {
+        source
+            .open()
+            .is_ok_and(|mut r| zip::open(&mut r, len, self.config.max_members).is_ok())
+    }
+
+    /// Content whose magic said another format that did not parse: a
+    /// pickle if it parses as one (or calls something before it breaks).
+    fn fallback_pickle(&mut self, source: &Source, place: &Place, top: bool) -> bool {
+        self.pickle_source(source, place, false, top.then_some("a pickle"))
+    }
+
     /// Scan a pickle stream from the start of `source`. With `strict`, a
     /// stream that does not parse is reported invalid; without, it simply
     /// was not a pickle. Returns whether it was a pickle.
@@ -481,7 +516,7 @@ impl<'a> Scanner<'a> {
         format: Option<&str>,
     ) -> bool {
         match self.open(source, place) {
-            Some(r) => self.pickle_stream(r, place, strict, format),
+            Some(r) => self.pickle_stream(r, Again::Source(source, 0, None), place, strict, format),
             None => true,
         }
     }
@@ -489,15 +524,23 @@ impl<'a> Scanner<'a> {
     fn pickle_stream(
         &mut self,
         reader: impl Read,
+        again: Again,
         place: &Place,
         strict: bool,
         format: Option<&str>,
     ) -> bool {
         let outcome = pickle::scan(reader, &self.config.pickle);
+        if let Some(at) = outcome.frames_diverge
+            && !matches!(outcome.stop, Stop::Invalid { .. } if !strict && !calls_a_python_name(&outcome.events))
+        {
+            self.read_as_file(again, at, &outcome.events, place);
+        }
         if let Stop::Invalid { offset, reason } = &outcome.stop {
             // Without a pickle's name or magic, only a stream that parses
-            // completely counts as one (text files start with opcode bytes).
-            if !strict {
+            // completely counts as one (text files start with opcode bytes),
+            // or one that calls a real Python name before it breaks:
+            // CPython has run that call by the time it meets the damage.
+            if !strict && !calls_a_python_name(&outcome.events) {
                 return false;
             }
             self.finding(
@@ -527,27 +570,98 @@ impl<'a> Scanner<'a> {
         true
     }
 
+    /// The stream again from its start, for a second reading.
+    fn reopen(&mut self, again: Again, place: &Place) -> Option<Box<dyn Read>> {
+        match again {
+            Again::Source(source, offset, take) => {
+                let mut r = self.open(source, place)?;
+                r.seek(SeekFrom::Start(offset)).ok()?;
+                Some(match take {
+                    Some(n) => Box::new(r.take(n)),
+                    None => Box::new(r),
+                })
+            }
+            Again::Member(source, e) => {
+                let file = self.open(source, place)?;
+                self.open_member(file, e).ok().map(|(r, _)| Box::new(r) as Box<dyn Read>)
+            }
+            Again::Decompressed(source, codec) => {
+                let r = self.open(source, place)?;
+                compress::decoder(codec, Box::new(r), self.config.max_in_memory).ok()
+            }
+        }
+    }
+
+    /// A stream whose FRAMEs a file reader and an in-order reader read
+    /// differently (python/cpython#154848): `torch.load` and `pickle.load`
+    /// read `data.pkl` from a file, so it is scanned that way too, and
+    /// what only that reading shows is reported with the irregular frame.
+    fn read_as_file(&mut self, again: Again, at: u64, seen: &[pickle::Event], place: &Place) {
+        let msg = format!(
+            "an operand or frame at byte {at} runs past the end of its FRAME: CPython's C unpickler reading a file (as torch.load reads data.pkl) then takes other bytes as opcodes than pickle.loads does; both readings were scanned"
+        );
+        self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(format!("FRAME @ {at}")));
+        let Some(reader) = self.reopen(again, place) else {
+            return;
+        };
+        let outcome = pickle::scan_as_file_read(reader, &self.config.pickle);
+        let only_here: Vec<pickle::Event> = outcome
+            .events
+            .into_iter()
+            .filter(|e| !seen.iter().any(|s| s.kind == e.kind))
+            .collect();
+        self.judge(&only_here, place);
+    }
+
     /// A dangerous callable the pickle calls: where, by which opcode, and
-    /// what it can do.
+    /// what it can do (and which published bypass it is, if one is).
     fn call_finding(
         &mut self,
         place: &Place,
         full: &str,
-        (offset, opcode, path): &(u64, &'static str, Vec<u64>),
+        (offset, opcode, path): &Call,
         danger: policy::Danger,
+        gadget: Option<&policy::Gadget>,
     ) {
+        let known = gadget
+            .map(|g| format!(" (a published scanner bypass: {})", g.advisory))
+            .unwrap_or_default();
         let msg = format!(
-            "{opcode} {full} at byte {offset}{}: it {}",
+            "{opcode} {full} at byte {offset}{}: it {}{known}",
             nested(path),
             danger.explain()
         );
-        let evidence = format!("{opcode} {full} @ {offset}");
+        let mut evidence = format!("{opcode} {full} @ {offset}");
+        if let Some(g) = gadget {
+            evidence.push_str(&format!(" [{}]", g.url()));
+        }
         self.finding(checks::PICKLE_CALL, place, msg, Some(evidence));
     }
 
-    /// Turn pickle events into findings.
+    /// A dangerous name the pickle imports but does not call directly.
+    fn import_finding(
+        &mut self,
+        place: &Place,
+        full: &str,
+        e: &pickle::Event,
+        danger: policy::Danger,
+    ) {
+        let msg = format!(
+            "imports {full} at byte {}{} without calling it directly: it {}",
+            e.offset,
+            nested(&e.path),
+            danger.explain()
+        );
+        let evidence = format!("GLOBAL {full} @ {}", e.offset);
+        self.finding(checks::PICKLE_IMPORT, place, msg, Some(evidence));
+    }
+
+    /// Turn pickle events into findings. Every global is judged once, at
+    /// its first import (or, for classes reached only through copyreg, its
+    /// first call): a call outside the known-safe set fails, a dangerous
+    /// name fails whether called or not.
     fn judge(&mut self, events: &[pickle::Event], place: &Place) {
-        let mut called: BTreeMap<(String, String), (u64, &'static str, Vec<u64>)> = BTreeMap::new();
+        let mut called: BTreeMap<(String, String), Call> = BTreeMap::new();
         for e in events {
             if let EventKind::Call {
                 module,
@@ -562,60 +676,32 @@ impl<'a> Scanner<'a> {
                 ));
             }
         }
-        let mut suspicious: Vec<String> = Vec::new();
-        let mut reported = std::collections::BTreeSet::new();
+        let mut imported_only: Vec<String> = Vec::new();
+        let mut unknown_calls: Vec<(String, Call)> = Vec::new();
+        let mut judged = std::collections::BTreeSet::new();
         for e in events {
             match &e.kind {
-                EventKind::Import { module, name } => {
+                EventKind::Import { module, name } | EventKind::Call { module, name, .. } => {
                     let key = (module.clone(), name.clone());
-                    if !reported.insert(key.clone()) {
+                    if !judged.insert(key.clone()) {
                         continue;
                     }
                     let full = format!("{module}.{name}");
-                    match policy::classify(module, name) {
-                        Class::Allowed => {}
-                        Class::Suspicious => {
-                            let how = if called.contains_key(&key) {
-                                "called"
-                            } else {
-                                "imported"
-                            };
-                            suspicious.push(format!("{full} ({how})"));
+                    let call = called.get(&key);
+                    match (policy::classify(module, name), call) {
+                        (Class::Allowed, _) => {}
+                        (Class::Suspicious, Some(call)) => unknown_calls.push((full, call.clone())),
+                        (Class::Suspicious, None) => imported_only.push(full),
+                        (Class::Gadget(g), Some(call)) => {
+                            self.call_finding(place, &full, call, g.danger, Some(g))
                         }
-                        Class::Dangerous(danger) => match called.get(&key) {
-                            Some(call) => self.call_finding(place, &full, call, danger),
-                            None => {
-                                let msg = format!(
-                                    "imports {full} at byte {}{} without calling it directly: it {}",
-                                    e.offset,
-                                    nested(&e.path),
-                                    danger.explain()
-                                );
-                                self.finding(
-                                    checks::PICKLE_IMPORT,
-                                    place,
-                                    msg,
-                                    Some(format!("GLOBAL {full} @ {}", e.offset)),
-                                );
-                            }
-                        },
-                    }
-                }
-                EventKind::Call { module, name, .. } => {
-                    // Calls of globals that were never imported in this stream
-                    // (classes reached through copyreg) are judged here.
-                    let key = (module.clone(), name.clone());
-                    if reported.contains(&key) {
-                        continue;
-                    }
-                    reported.insert(key.clone());
-                    let full = format!("{module}.{name}");
-                    match policy::classify(module, name) {
-                        Class::Dangerous(danger) => {
-                            self.call_finding(place, &full, &called[&key], danger)
+                        (Class::Dangerous(danger), Some(call)) => {
+                            self.call_finding(place, &full, call, danger, None)
                         }
-                        Class::Suspicious => suspicious.push(format!("{full} (called)")),
-                        Class::Allowed => {}
+                        (Class::Gadget(g), None) => self.import_finding(place, &full, e, g.danger),
+                        (Class::Dangerous(danger), None) => {
+                            self.import_finding(place, &full, e, danger)
+                        }
                     }
                 }
                 EventKind::Unresolved { opcode, detail } => {
@@ -654,16 +740,38 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        if !suspicious.is_empty() {
-            let shown: Vec<&str> = suspicious.iter().take(10).map(String::as_str).collect();
-            let more = if suspicious.len() > 10 {
-                format!(" and {} more", suspicious.len() - 10)
-            } else {
-                String::new()
-            };
+        if !unknown_calls.is_empty() {
+            let shown: Vec<String> = unknown_calls
+                .iter()
+                .take(10)
+                .map(|(full, (offset, opcode, path))| {
+                    format!("{full} ({opcode} at byte {offset}{})", nested(path))
+                })
+                .collect();
             let msg = format!(
-                "imports code outside the known-safe frameworks: {}{more}",
-                shown.join(", ")
+                "calls {} outside the known-safe set of what framework checkpoints use: {}{}; loading it runs that code",
+                count(
+                    unknown_calls.len(),
+                    "function or class",
+                    "functions or classes"
+                ),
+                shown.join(", "),
+                more(unknown_calls.len(), 10)
+            );
+            let evidence = unknown_calls
+                .iter()
+                .take(10)
+                .map(|(full, (offset, opcode, _))| format!("{opcode} {full} @ {offset}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.finding(checks::PICKLE_UNKNOWN_CALL, place, msg, Some(evidence));
+        }
+        if !imported_only.is_empty() {
+            let shown: Vec<&str> = imported_only.iter().take(10).map(String::as_str).collect();
+            let msg = format!(
+                "imports code outside the known-safe frameworks without calling it: {}{}",
+                shown.join(", "),
+                more(imported_only.len(), 10)
             );
             let sev = if self.config.suspicious_fails {
                 Severity::Medium
@@ -737,7 +845,7 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let member_place = place.child(&e.name);
-            if e.encrypted() {
+            if e.encrypted() && !self.plain_despite_flag(source, e, &member_place) {
                 self.finding(
                     checks::MODEL_INCOMPLETE,
                     &member_place,
@@ -771,6 +879,43 @@ impl<'a> Scanner<'a> {
             }
             self.member(source, e, &member_place, depth, keras);
         }
+    }
+
+    /// A member whose flags claim encryption but whose bytes read as a
+    /// format aicomply knows: PyTorch's reader ignores the flag and loads
+    /// it, while scanners that honour it skip the member, so the flag is
+    /// tampering. It is reported, and the member is scanned as it is.
+    fn plain_despite_flag(&mut self, source: &Source, e: &zip::Entry, place: &Place) -> bool {
+        if e.method != 0 && e.method != 8 {
+            return false;
+        }
+        let Some(file) = self.open(source, place) else {
+            return false;
+        };
+        let mut head = Vec::new();
+        let readable = match self.open_member(file, e) {
+            Ok((reader, _)) => reader.take(64).read_to_end(&mut head).is_ok(),
+            Err(_) => false,
+        };
+        let plain = readable && sniff(&head, e.size).is_some();
+        if plain {
+            let msg = format!(
+                "member {:?} is flagged as encrypted but its data is plain {}: PyTorch ignores the flag and loads it, scanners that honour it skip it (tampering); scanned as it is",
+                e.name,
+                if e.method == 0 {
+                    "stored bytes"
+                } else {
+                    "deflated bytes"
+                }
+            );
+            self.finding(
+                checks::ARCHIVE_UNSAFE,
+                place,
+                msg,
+                Some(format!("flags {:#06x}", e.flags)),
+            );
+        }
+        plain
     }
 
     /// Scan one archive member by its name and content.
@@ -820,6 +965,7 @@ impl<'a> Scanner<'a> {
             {
                 self.pickle_stream(
                     &mut chained,
+                    Again::Member(source, e),
                     place,
                     named_pickle || e.name.ends_with("data.pkl"),
                     None,
@@ -831,8 +977,15 @@ impl<'a> Scanner<'a> {
             | Some(Format::Safetensors)
             | Some(Format::Gguf)
             | Some(Format::Hdf5)
-            | Some(Format::Tar) => {
-                if depth + 1 > self.config.max_archive_depth && format == Some(Format::Zip) {
+            | Some(Format::Compressed(_))
+            | Some(Format::Tar)
+                if !weak_zlib(format, &ext) =>
+            {
+                let container = matches!(
+                    format,
+                    Some(Format::Zip | Format::Tar | Format::Compressed(_))
+                );
+                if depth + 1 > self.config.max_archive_depth && container {
                     return self.finding(
                         checks::MODEL_INCOMPLETE,
                         place,
@@ -845,16 +998,19 @@ impl<'a> Scanner<'a> {
                 }
                 match self.read_all(&mut chained, e.size) {
                     Ok(bytes) => {
-                        let head = bytes[..bytes.len().min(64 << 10)].to_vec();
-                        let len = bytes.len() as u64;
-                        let member = Source::Memory(Held(Rc::new(bytes)));
-                        self.held += len;
-                        self.content(&member, &head, len, place, name, depth + 1, false);
-                        self.held -= len;
+                        self.in_memory(bytes, place, name, depth + 1);
                     }
                     Err(msg) => self.finding(checks::MODEL_INCOMPLETE, place, msg, None),
                 }
                 return self.check_crc(chained.into_inner().1, e, place);
+            }
+            Some(Format::SevenZip) => {
+                let msg = format!(
+                    "{} is a 7z archive, which aicomply does not open: its members were not scanned",
+                    place.name()
+                );
+                self.finding(checks::MODEL_UNRECOGNISED, place, msg, Some("7z archive".into()));
+                return;
             }
             _ if keras_archive && e.name == "config.json" => {
                 match self.read_all(&mut chained, e.size) {
@@ -958,7 +1114,8 @@ impl<'a> Scanner<'a> {
                 };
                 match r.seek(SeekFrom::Start(h.data_offset)) {
                     Ok(_) => {
-                        self.pickle_stream(r, place, true, None);
+                        let again = Again::Source(source, h.data_offset, None);
+                        self.pickle_stream(r, again, place, true, None);
                     }
                     Err(e) => self.unread(place, ReadError::Io(e)),
                 }
@@ -1058,11 +1215,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A compressed file: a joblib pickle (streamed), or an archive or
+    /// model inside (a `.tar.gz`, a gzipped checkpoint), read into memory
+    /// within the nested-content limit and scanned by its content.
+    #[allow(clippy::too_many_arguments)]
     fn compressed(
         &mut self,
         source: &Source,
         codec: compress::Codec,
         place: &Place,
+        name: &str,
+        depth: usize,
         expected_model: bool,
         top: bool,
     ) -> bool {
@@ -1085,30 +1248,104 @@ impl<'a> Scanner<'a> {
         };
         let mut head = Vec::new();
         let mut decoded = decoded;
-        if (&mut decoded).take(2).read_to_end(&mut head).is_err()
-            || !matches!(head.as_slice(), [0x80, 2..=5])
+        if (&mut decoded)
+            .take(64 << 10)
+            .read_to_end(&mut head)
+            .is_err()
         {
-            // Compressed, but not a compressed pickle.
             return false;
         }
-        let what = format!("a {}-compressed pickle (joblib)", codec.name());
-        self.pickle_stream(
-            Cursor::new(head).chain(decoded),
-            place,
-            true,
-            top.then_some(what.as_str()),
-        );
+        if matches!(head.as_slice(), [0x80, 2..=5, ..]) {
+            let what = format!("a {}-compressed pickle (joblib)", codec.name());
+            self.pickle_stream(
+                Cursor::new(head).chain(decoded),
+                Again::Decompressed(source, codec),
+                place,
+                true,
+                top.then_some(what.as_str()),
+            );
+            return true;
+        }
+        // What the decompressed bytes are called: `x.tar.gz` holds `x.tar`.
+        let inner_name = name
+            .rsplit_once('.')
+            .map(|(stem, _)| stem)
+            .filter(|stem| !stem.is_empty())
+            .unwrap_or(name)
+            .to_string();
+        if sniff(&head, u64::MAX).is_none() {
+            // Compressed, but nothing aicomply reads is inside.
+            return false;
+        }
+        if depth + 1 > self.config.max_archive_depth {
+            self.finding(
+                checks::MODEL_INCOMPLETE,
+                place,
+                format!(
+                    "{} stream nested deeper than {} levels; not scanned",
+                    codec.name(),
+                    self.config.max_archive_depth
+                ),
+                None,
+            );
+            return true;
+        }
+        let inner = place.child(&inner_name);
+        let mut stream = Cursor::new(head).chain(decoded);
+        match self.read_capped(&mut stream) {
+            Ok(bytes) => {
+                self.in_memory(bytes, &inner, &inner_name, depth + 1);
+            }
+            Err(msg) => self.finding(checks::MODEL_INCOMPLETE, &inner, msg, None),
+        }
         true
     }
 
-    /// A tar archive is a model when it is PyTorch's legacy tar checkpoint
-    /// (members `pickle`, `storages`, `tensors`); those are scanned as pickles.
-    fn tar(&mut self, source: &Source, len: u64, place: &Place, top: bool) -> bool {
+    /// Decompressed bytes of unknown length, up to what the nested-content
+    /// limit leaves (a decompression bomb stops there).
+    fn read_capped(&mut self, r: &mut impl Read) -> Result<Vec<u8>, String> {
+        let room = self.config.max_in_memory.saturating_sub(self.held);
+        let mut v = Vec::new();
+        r.take(room + 1)
+            .read_to_end(&mut v)
+            .map_err(|e| format!("cannot be decompressed: {e}"))?;
+        if v.len() as u64 > room {
+            return Err(format!(
+                "expands beyond the {}-byte limit for nested content (with the {} bytes of the archives around it); not scanned past that",
+                self.config.max_in_memory, self.held
+            ));
+        }
+        self.expanded += v.len() as u64;
+        Ok(v)
+    }
+
+    /// Scan bytes held in memory (a nested archive or a decompressed
+    /// stream) by their content.
+    /// Returns whether they were a model.
+    fn in_memory(&mut self, bytes: Vec<u8>, place: &Place, name: &str, depth: usize) -> bool {
+        let head = bytes[..bytes.len().min(64 << 10)].to_vec();
+        let len = bytes.len() as u64;
+        let member = Source::Memory(Held(Rc::new(bytes)));
+        self.held += len;
+        let model = self.content(&member, &head, len, place, name, depth, false);
+        self.held -= len;
+        model
+    }
+
+    /// A tar archive (any compression is taken off before). PyTorch's
+    /// legacy tar checkpoint (members `sys_info`, `pickle`, `storages`,
+    /// `tensors`) is scanned as the stacked pickles it holds; any other tar
+    /// has each regular member scanned by its content, as a zip's are.
+    /// Returns whether it held a model.
+    fn tar(&mut self, source: &Source, len: u64, place: &Place, depth: usize, top: bool) -> bool {
         let Some(mut r) = self.open(source, place) else {
             return false;
         };
         let members = match tar::members(&mut r, len, self.config.max_members) {
             Ok(m) => m,
+            // A name field is arbitrary bytes: a "tar" whose headers do not
+            // read may be a pickle with `ustar` at byte 257.
+            Err(_) if self.fallback_pickle(source, place, top) => return true,
             Err(e) => {
                 self.finding(
                     checks::MODEL_INVALID,
@@ -1122,7 +1359,7 @@ impl<'a> Scanner<'a> {
         let torch = members.iter().any(|m| m.name == "pickle")
             && members.iter().any(|m| m.name == "sys_info");
         if !torch {
-            return false;
+            return self.tar_members(source, &members, place, depth);
         }
         if top {
             self.format_finding(
@@ -1145,6 +1382,7 @@ impl<'a> Scanner<'a> {
                 Ok(_) => {
                     self.pickle_stream(
                         r.take(m.size),
+                        Again::Source(source, m.offset, Some(m.size)),
                         &member_place,
                         m.name == "pickle" || m.name == "sys_info",
                         None,
@@ -1154,6 +1392,84 @@ impl<'a> Scanner<'a> {
             }
         }
         true
+    }
+
+    /// The members of a general tar archive, each by its content: pickles
+    /// are streamed, other formats read into memory within the limits.
+    fn tar_members(
+        &mut self,
+        source: &Source,
+        members: &[tar::Member],
+        place: &Place,
+        depth: usize,
+    ) -> bool {
+        let mut models = false;
+        for m in members {
+            if let Some(why) = zip::slip(&m.name) {
+                let msg = format!(
+                    "member name {:?} is {why} (tar slip): extracting it writes outside the target folder",
+                    m.name
+                );
+                self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(m.name.clone()));
+            }
+            let member_place = place.child(&m.name);
+            let name = m.name.rsplit('/').next().unwrap_or(&m.name);
+            let ext = extension(name);
+            let Some(mut r) = self.open(source, place) else {
+                return models;
+            };
+            if let Err(e) = r.seek(SeekFrom::Start(m.offset)) {
+                self.unread(place, ReadError::Io(e));
+                return models;
+            }
+            let mut reader = r.take(m.size);
+            let mut head = Vec::new();
+            if let Err(e) = (&mut reader).take(64 << 10).read_to_end(&mut head) {
+                self.unread(place, ReadError::Io(e));
+                return models;
+            }
+            let named_pickle = PICKLE_EXTENSIONS.contains(&ext.as_str());
+            match sniff(&head, m.size) {
+                Some(f @ (Format::Pickle | Format::MaybePickle)) => {
+                    let strict = named_pickle || f == Format::Pickle;
+                    let stream = Cursor::new(head).chain(reader);
+                    let again = Again::Source(source, m.offset, Some(m.size));
+                    models |= self.pickle_stream(stream, again, &member_place, strict, None);
+                }
+                Some(_) if depth + 1 > self.config.max_archive_depth => {
+                    let msg = format!(
+                        "archive nested deeper than {} levels; not scanned",
+                        self.config.max_archive_depth
+                    );
+                    self.finding(checks::MODEL_INCOMPLETE, &member_place, msg, None);
+                    models = true;
+                }
+                Some(_) => {
+                    let mut stream = Cursor::new(head).chain(reader);
+                    match self.read_all(&mut stream, m.size) {
+                        Ok(bytes) => {
+                            self.expanded += bytes.len() as u64;
+                            models |= self.in_memory(bytes, &member_place, name, depth + 1);
+                        }
+                        Err(msg) => {
+                            self.finding(checks::MODEL_INCOMPLETE, &member_place, msg, None);
+                            models = true;
+                        }
+                    }
+                }
+                None if named_pickle => {
+                    self.finding(
+                        checks::MODEL_INVALID,
+                        &member_place,
+                        "named like a pickle but does not start like one".into(),
+                        None,
+                    );
+                    models = true;
+                }
+                None => {}
+            }
+        }
+        models
     }
 
     fn saved_model(&mut self, source: &Source, len: u64, place: &Place) {
@@ -1252,6 +1568,63 @@ impl<'a> Scanner<'a> {
         }
     }
 }
+/// Two bytes in one of 496 pass as a zlib header: a member that is
+/// neither named as compressed nor a pickle is not decompressed on that
+/// evidence alone (tensor bytes would be read whole and reported broken).
+fn weak_zlib(format: Option<Format>, ext: &str) -> bool {
+    format == Some(Format::Compressed(compress::Codec::Zlib))
+        && !matches!(ext, "z" | "zlib" | "joblib" | "jl" | "pkl" | "pickle")
+}
+
+/// Whether a (broken) stream called a global whose module and name are
+/// Python identifiers, which CPython could import: text that happens to
+/// start with `c` yields "globals" with spaces and punctuation instead.
+fn calls_a_python_name(events: &[pickle::Event]) -> bool {
+    let dotted = |s: &str| {
+        !s.is_empty()
+            && s.split('.').all(|part| {
+                part.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+    };
+    events.iter().any(|e| {
+        matches!(&e.kind, EventKind::Call { module, name, .. } if dotted(module) && dotted(name))
+    })
+}
+
+/// How to read a pickle stream again from its start.
+#[derive(Clone, Copy)]
+enum Again<'a> {
+    /// From this offset of the source, this many bytes (or to the end).
+    Source(&'a Source, u64, Option<u64>),
+    /// A zip member of the source.
+    Member(&'a Source, &'a zip::Entry),
+    /// The source, decompressed.
+    Decompressed(&'a Source, compress::Codec),
+}
+
+/// Where a global was first called: offset, opcode, nesting.
+type Call = (u64, &'static str, Vec<u64>);
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// " and N more" past the first `shown`.
+fn more(n: usize, shown: usize) -> String {
+    if n > shown {
+        format!(" and {} more", n - shown)
+    } else {
+        String::new()
+    }
+}
+
 /// Where a nested payload sits, for messages: empty at the top level.
 fn nested(path: &[u64]) -> String {
     if path.is_empty() {

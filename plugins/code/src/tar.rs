@@ -31,6 +31,9 @@ fn octal(field: &[u8]) -> Option<u64> {
 
 /// The regular-file members of a tar archive.
 pub fn members<R: Read + Seek>(r: &mut R, len: u64, max: usize) -> Result<Vec<Member>, String> {
+    if len < 512 {
+        return Err(format!("{len} bytes is shorter than one tar header"));
+    }
     let mut out = Vec::new();
     let mut pos = 0u64;
     let mut header = [0u8; 512];

@@ -36,16 +36,20 @@ impl Entry {
 
     /// Why the name is unsafe to extract, if it is.
     pub fn slip(&self) -> Option<&'static str> {
-        let n = &self.name;
-        if n.starts_with('/') || n.starts_with('\\') {
-            Some("an absolute path")
-        } else if n.len() > 1 && n.as_bytes()[1] == b':' {
-            Some("a drive-letter path")
-        } else if n.split(['/', '\\']).any(|c| c == "..") {
-            Some("a path that climbs out with ..")
-        } else {
-            None
-        }
+        slip(&self.name)
+    }
+}
+
+/// Why a member name (of a zip or a tar) is unsafe to extract, if it is.
+pub fn slip(n: &str) -> Option<&'static str> {
+    if n.starts_with('/') || n.starts_with('\\') {
+        Some("an absolute path")
+    } else if n.len() > 1 && n.as_bytes()[1] == b':' {
+        Some("a drive-letter path")
+    } else if n.split(['/', '\\']).any(|c| c == "..") {
+        Some("a path that climbs out with ..")
+    } else {
+        None
     }
 }
 

@@ -2,9 +2,13 @@
 //!
 //! The verdict comes from an allow-list per framework: what PyTorch state
 //! dicts, NumPy arrays, scikit-learn and SciPy estimators, joblib wrappers
-//! and plain Python containers need. The deny-list only decides how bad a
-//! non-allowed name is and explains why; anything in neither is
-//! *suspicious*. Names are resolved the way CPython's unpickler resolves
+//! and plain Python containers need (checked against the globals that real
+//! checkpoints of those frameworks reference: see
+//! tests/fixtures/models/framework_globals.json). A call of anything else
+//! fails; the deny-list only decides how bad a non-allowed name is and
+//! explains why, and the gadget table names the published scanner bypasses
+//! by their advisory. A name in neither list is *suspicious*: calling it
+//! is a high finding, importing it without a call an observation. Names are resolved the way CPython's unpickler resolves
 //! them (`_compat_pickle` renames, `posix`/`nt` → `os`, dotted qualnames on
 //! protocol 4+), and a deny entry matches the name or any dotted parent.
 
@@ -16,6 +20,43 @@ pub enum Class {
     /// Neither allowed nor known to be dangerous.
     Suspicious,
     Dangerous(Danger),
+    /// A callable a published scanner bypass used.
+    Gadget(&'static Gadget),
+}
+
+impl Class {
+    /// How dangerous a denied name or gadget is.
+    pub fn danger(self) -> Option<Danger> {
+        match self {
+            Class::Dangerous(d) => Some(d),
+            Class::Gadget(g) => Some(g.danger),
+            _ => None,
+        }
+    }
+}
+
+/// A callable that a published advisory showed getting past a scanner.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Gadget {
+    /// The dotted name, matched on itself or as a dotted parent.
+    pub name: &'static str,
+    pub danger: Danger,
+    /// The advisory's id (GHSA-...), for the finding and the references.
+    pub advisory: &'static str,
+}
+
+impl Gadget {
+    pub fn url(&self) -> String {
+        format!("https://github.com/advisories/{}", self.advisory)
+    }
+}
+
+/// Every advisory of the gadget table, once, as links.
+pub fn advisory_urls() -> Vec<String> {
+    let mut urls: Vec<String> = GADGETS.iter().map(Gadget::url).collect();
+    urls.sort();
+    urls.dedup();
+    urls
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -331,6 +372,419 @@ const DENIED: &[(&str, Danger)] = &[
     ("pandas.io", Danger::NetworkOrFile),
 ];
 
+/// Published scanner bypasses (GitHub security advisories of picklescan,
+/// modelscan, fickling and modelaudit): callables outside the usual
+/// deny-lists that run commands, evaluate strings or load other payloads.
+/// Every entry has a fixture in tests/fixtures/models (generate.py) and a
+/// row in BENCHMARKS.md.
+const GADGETS: &[Gadget] = &[
+    Gadget {
+        name: "torch.utils.bottleneck.__main__.run_cprofile",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-4r9r-ch6f-vxmx",
+    },
+    Gadget {
+        name: "torch.utils.bottleneck.__main__.run_autograd_prof",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-4whj-rm5r-c2v8",
+    },
+    Gadget {
+        name: "torch.utils.bottleneck",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-4r9r-ch6f-vxmx",
+    },
+    Gadget {
+        name: "torch._dynamo.guards.GuardBuilder.get",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-86cj-95qr-2p4f",
+    },
+    Gadget {
+        name: "torch._dynamo",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-86cj-95qr-2p4f",
+    },
+    Gadget {
+        name: "torch.fx.experimental.symbolic_shapes.ShapeEnv.evaluate_guards_expression",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-f4x7-rfwp-v3xw",
+    },
+    Gadget {
+        name: "torch.utils.collect_env.run",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-f745-w6jp-hpxx",
+    },
+    Gadget {
+        name: "torch.utils.collect_env.run_and_read_all",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-jhph-76pp-mggw",
+    },
+    Gadget {
+        name: "torch.utils.data.datapipes.utils.decoder.basichandlers",
+        danger: Danger::NestedLoader,
+        advisory: "GHSA-h3qp-7fh3-f8h4",
+    },
+    Gadget {
+        name: "torch.jit.unsupported_tensor_ops.execWrapper",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-vr7h-p6mm-wpmh",
+    },
+    Gadget {
+        name: "torch.utils._config_module.ConfigModule.load_config",
+        danger: Danger::NestedLoader,
+        advisory: "GHSA-vv6j-3g6g-2pvj",
+    },
+    Gadget {
+        name: "trace.Trace.run",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-5qwp-399c-mjwf",
+    },
+    Gadget {
+        name: "trace.Trace.runctx",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g344-hcph-8vgg",
+    },
+    Gadget {
+        name: "profile.Profile.run",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-x696-vm39-cp64",
+    },
+    Gadget {
+        name: "profile.Profile.runctx",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-6vqj-c2q5-j97w",
+    },
+    Gadget {
+        name: "profile.run",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-7wx9-6375-f5wh",
+    },
+    Gadget {
+        name: "cProfile.runctx",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-9w88-8rmg-7g2p",
+    },
+    Gadget {
+        name: "cProfile.run",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-49gj-c84q-6qm9",
+    },
+    Gadget {
+        name: "lib2to3.pgen2.grammar.Grammar.loads",
+        danger: Danger::NestedLoader,
+        advisory: "GHSA-f54q-57x4-jg88",
+    },
+    Gadget {
+        name: "lib2to3.pgen2.pgen.ParserGenerator.make_label",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-p9w7-82w4-7q8m",
+    },
+    Gadget {
+        name: "idlelib.debugobj.ObjectTreeItem.SetText",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-3vg9-h568-4w9m",
+    },
+    Gadget {
+        name: "idlelib.autocomplete.AutoComplete.get_entity",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-6w4w-5w54-rjvr",
+    },
+    Gadget {
+        name: "idlelib.autocomplete.AutoComplete.fetch_completions",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-7cq8-mj8x-j263",
+    },
+    Gadget {
+        name: "idlelib.calltip.Calltip.fetch_tip",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-8r4j-24qv-fmq9",
+    },
+    Gadget {
+        name: "idlelib.calltip.get_entity",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-9xph-j2h6-g47v",
+    },
+    Gadget {
+        name: "idlelib.run.Executive.runcode",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-m869-42cg-3xwr",
+    },
+    Gadget {
+        name: "idlelib.pyshell.ModifiedInterpreter.runcommand",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-j343-8v2j-ff7w",
+    },
+    Gadget {
+        name: "idlelib.pyshell.ModifiedInterpreter.runcode",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-3gf5-cxq9-w223",
+    },
+    Gadget {
+        name: "code.InteractiveInterpreter.runcode",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-cj3c-v495-4xqh",
+    },
+    Gadget {
+        name: "code.InteractiveInterpreter.runsource",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-q5qq-mvfm-j35x",
+    },
+    Gadget {
+        name: "doctest.debug_script",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-fqq6-7vqf-w3fg",
+    },
+    Gadget {
+        name: "doctest",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-pc6j-px3p-rrj4",
+    },
+    Gadget {
+        name: "unittest",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-pc6j-px3p-rrj4",
+    },
+    Gadget {
+        name: "runpy",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-wfq2-52f7-7qvj",
+    },
+    Gadget {
+        name: "_interpreters",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-6ggj-6f2q-f7mx",
+    },
+    Gadget {
+        name: "_xxsubinterpreters",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-6ggj-6f2q-f7mx",
+    },
+    Gadget {
+        name: "numpy.f2py.crackfortran.getlincoef",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-r8g5-cgf2-4m4m",
+    },
+    Gadget {
+        name: "numpy.f2py.crackfortran.myeval",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-3329-ghmp-jmv5",
+    },
+    Gadget {
+        name: "numpy.f2py.crackfortran.param_eval",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-cffc-mxrf-mhh4",
+    },
+    Gadget {
+        name: "numpy.f2py.crackfortran._eval_length",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-6556-fwc2-fg2p",
+    },
+    Gadget {
+        name: "types.CodeType",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-9m3x-qqw2-h32h",
+    },
+    Gadget {
+        name: "types.FunctionType",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-565g-hwwr-4pp3",
+    },
+    Gadget {
+        name: "uuid._get_command_stdout",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g38g-8gr9-h9xp",
+    },
+    Gadget {
+        name: "_osx_support",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g38g-8gr9-h9xp",
+    },
+    Gadget {
+        name: "_aix_support",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g38g-8gr9-h9xp",
+    },
+    Gadget {
+        name: "imaplib.IMAP4_stream",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g38g-8gr9-h9xp",
+    },
+    Gadget {
+        name: "_pyrepl",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g38g-8gr9-h9xp",
+    },
+    Gadget {
+        name: "test.support",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-g38g-8gr9-h9xp",
+    },
+    Gadget {
+        name: "test",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-pc6j-px3p-rrj4",
+    },
+    Gadget {
+        name: "asyncio.unix_events._UnixSubprocessTransport._start",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-q77w-mwjj-7mqx",
+    },
+    Gadget {
+        name: "ensurepip",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-xp4f-hrf8-rxw7",
+    },
+    Gadget {
+        name: "pip",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-655q-fx9r-782v",
+    },
+    Gadget {
+        name: "pty",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-vqmv-47xg-9wpr",
+    },
+    Gadget {
+        name: "multiprocessing.util.spawnv_passfds",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-q5qq-mvfm-j35x",
+    },
+    Gadget {
+        name: "_posixsubprocess",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-m6fh-58r7-x697",
+    },
+    Gadget {
+        name: "site.execsitecustomize",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-m6fh-58r7-x697",
+    },
+    Gadget {
+        name: "atexit",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-m6fh-58r7-x697",
+    },
+    Gadget {
+        name: "platform",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-5cxw-w2xg-2m8h",
+    },
+    Gadget {
+        name: "ctypes",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-4675-36f9-wf6r",
+    },
+    Gadget {
+        name: "pkgutil.resolve_name",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-vvpj-8cmc-gx39",
+    },
+    Gadget {
+        name: "pydoc.locate",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-5hvc-6wx8-mvv4",
+    },
+    Gadget {
+        name: "operator.methodcaller",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-84r2-jw7c-4r5q",
+    },
+    Gadget {
+        name: "operator.attrgetter",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-46h3-79wf-xr6c",
+    },
+    Gadget {
+        name: "builtins.getattr",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-h4rm-mm56-xf63",
+    },
+    Gadget {
+        name: "builtins.__import__",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-h4rm-mm56-xf63",
+    },
+    Gadget {
+        name: "importlib.import_module",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-q5qq-mvfm-j35x",
+    },
+    Gadget {
+        name: "gc",
+        danger: Danger::Trampoline,
+        advisory: "GHSA-r48f-3986-4f9c",
+    },
+    Gadget {
+        name: "distutils.file_util",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-m273-6v24-x4m4",
+    },
+    Gadget {
+        name: "_io.FileIO",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-9726-w42j-3qjr",
+    },
+    Gadget {
+        name: "io.FileIO",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-9726-w42j-3qjr",
+    },
+    Gadget {
+        name: "urllib.request",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-9726-w42j-3qjr",
+    },
+    Gadget {
+        name: "logging.FileHandler",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-m7j5-r2p5-c39r",
+    },
+    Gadget {
+        name: "linecache",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-r48f-3986-4f9c",
+    },
+    Gadget {
+        name: "difflib",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-r48f-3986-4f9c",
+    },
+    Gadget {
+        name: "smtplib",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-mxhj-88fx-4pcv",
+    },
+    Gadget {
+        name: "socketserver",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-mhc9-48gj-9gp3",
+    },
+    Gadget {
+        name: "compileall",
+        danger: Danger::CodeExecution,
+        advisory: "GHSA-mhc9-48gj-9gp3",
+    },
+    Gadget {
+        name: "py_compile",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-mhc9-48gj-9gp3",
+    },
+    Gadget {
+        name: "mmap",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-mhc9-48gj-9gp3",
+    },
+    Gadget {
+        name: "tarfile",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-mhc9-48gj-9gp3",
+    },
+    Gadget {
+        name: "zipfile",
+        danger: Danger::NetworkOrFile,
+        advisory: "GHSA-mhc9-48gj-9gp3",
+    },
+];
+
 /// Attribute names that, anywhere in a dotted qualname, reach something
 /// dangerous through an otherwise harmless module (`tempfile._os.system`).
 const DANGEROUS_ATTRIBUTES: &[&str] = &[
@@ -364,9 +818,13 @@ pub fn classify(module: &str, name: &str) -> Class {
         return Class::Allowed;
     }
     // The name and each dotted parent, longest first: `os.path.join`,
-    // `os.path`, `os`.
+    // `os.path`, `os`. A published gadget is named before a generic
+    // module-wide entry would be.
     let mut prefix = full.as_str();
     loop {
+        if let Some(g) = GADGETS.iter().find(|g| g.name == prefix) {
+            return Class::Gadget(g);
+        }
         if let Some((_, danger)) = DENIED.iter().find(|(d, _)| *d == prefix) {
             return Class::Dangerous(*danger);
         }
@@ -416,54 +874,88 @@ mod tests {
     #[test]
     fn dangerous_names_resolve_like_cpython() {
         assert_eq!(
-            classify("posix", "system"),
-            Class::Dangerous(Danger::CodeExecution)
+            classify("posix", "system").danger(),
+            Some(Danger::CodeExecution)
         );
         assert_eq!(
-            classify("nt", "system"),
-            Class::Dangerous(Danger::CodeExecution)
+            classify("nt", "system").danger(),
+            Some(Danger::CodeExecution)
         );
         assert_eq!(
-            classify("__builtin__", "eval"),
-            Class::Dangerous(Danger::CodeExecution)
+            classify("__builtin__", "eval").danger(),
+            Some(Danger::CodeExecution)
         );
         assert_eq!(
-            classify("builtins", "getattr"),
-            Class::Dangerous(Danger::Trampoline)
+            classify("builtins", "getattr").danger(),
+            Some(Danger::Trampoline)
         );
         assert_eq!(
-            classify("_operator", "attrgetter"),
-            Class::Dangerous(Danger::Trampoline)
+            classify("_operator", "attrgetter").danger(),
+            Some(Danger::Trampoline)
         );
         assert_eq!(
-            classify("cPickle", "loads"),
-            Class::Dangerous(Danger::NestedLoader)
+            classify("cPickle", "loads").danger(),
+            Some(Danger::NestedLoader)
         );
         assert_eq!(
-            classify("asyncio.unix_events", "_UnixSubprocessTransport._start"),
-            Class::Dangerous(Danger::CodeExecution)
+            classify("asyncio.unix_events", "_UnixSubprocessTransport._start").danger(),
+            Some(Danger::CodeExecution)
         );
         assert_eq!(
-            classify("torch.utils.collect_env", "run"),
-            Class::Dangerous(Danger::CodeExecution)
+            classify("torch.utils.collect_env", "run").danger(),
+            Some(Danger::CodeExecution)
         );
         assert_eq!(
-            classify("pkgutil", "resolve_name"),
-            Class::Dangerous(Danger::Trampoline)
+            classify("pkgutil", "resolve_name").danger(),
+            Some(Danger::Trampoline)
         );
         // Protocol 4 qualname through a harmless module.
         assert_eq!(
-            classify("tempfile", "_os.system"),
-            Class::Dangerous(Danger::NetworkOrFile)
+            classify("tempfile", "_os.system").danger(),
+            Some(Danger::NetworkOrFile)
         );
         assert_eq!(
-            classify("collections", "abc.__builtins__"),
-            Class::Dangerous(Danger::Trampoline)
+            classify("collections", "abc.__builtins__").danger(),
+            Some(Danger::Trampoline)
         );
         assert_eq!(
-            classify("sklearn.utils", "_os.system"),
-            Class::Dangerous(Danger::Trampoline)
+            classify("sklearn.utils", "_os.system").danger(),
+            Some(Danger::Trampoline)
         );
+    }
+
+    #[test]
+    fn published_gadgets_are_named_by_their_advisory() {
+        for (m, n, advisory) in [
+            ("uuid", "_get_command_stdout", "GHSA-g38g-8gr9-h9xp"),
+            ("_aix_support", "_read_cmd_output", "GHSA-g38g-8gr9-h9xp"),
+            (
+                "torch._dynamo.guards",
+                "GuardBuilder.get",
+                "GHSA-86cj-95qr-2p4f",
+            ),
+            ("_operator", "attrgetter", "GHSA-46h3-79wf-xr6c"),
+            ("_pyrepl.pager", "pipe_pager", "GHSA-g38g-8gr9-h9xp"),
+            (
+                "test.support.script_helper",
+                "assert_python_ok",
+                "GHSA-g38g-8gr9-h9xp",
+            ),
+            ("_io", "FileIO", "GHSA-9726-w42j-3qjr"),
+        ] {
+            match classify(m, n) {
+                Class::Gadget(g) => assert_eq!(g.advisory, advisory, "{m}.{n}"),
+                other => panic!("{m}.{n}: {other:?}"),
+            }
+        }
+        // uuid.UUID stays data; only the helper is a gadget.
+        assert_eq!(classify("uuid", "UUID"), Class::Allowed);
+        for url in advisory_urls() {
+            assert!(
+                url.starts_with("https://github.com/advisories/GHSA-"),
+                "{url}"
+            );
+        }
     }
 
     #[test]

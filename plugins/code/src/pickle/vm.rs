@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::rc::Rc;
 
-use crate::input::{Input, ReadError};
+use crate::input::{FrameReading, Input, ReadError};
 
 /// Strings and bytes longer than this keep only their length and offset.
 const KEEP_BYTES: usize = 4 << 10;
@@ -98,6 +98,10 @@ pub struct Outcome {
     pub raw_array_bytes: u64,
     /// The legacy PyTorch magic number was the first pickle.
     pub torch_legacy: bool,
+    /// Where reading the stream from a file (as `torch.load` does) parts
+    /// from reading it in order, because an operand or a frame runs past a
+    /// FRAME's end: the stream must be scanned both ways.
+    pub frames_diverge: Option<u64>,
 }
 
 /// A value as the unpickler would hold it, summarised.
@@ -296,8 +300,19 @@ impl From<ReadError> for Fail {
 type Res<T> = Result<T, Fail>;
 
 /// Scan a stream of one or more pickles.
+/// Scan a stream as `pickle.loads` reads it: in order.
 pub fn scan<R: Read>(reader: R, limits: &Limits) -> Outcome {
-    let mut input = Input::new(reader);
+    scan_reading(reader, limits, FrameReading::InOrder)
+}
+
+/// Scan a stream as CPython's C unpickler reads it from a file, where
+/// frames are buffers (see [`FrameReading`]).
+pub fn scan_as_file_read<R: Read>(reader: R, limits: &Limits) -> Outcome {
+    scan_reading(reader, limits, FrameReading::FromFile)
+}
+
+fn scan_reading<R: Read>(reader: R, limits: &Limits, reading: FrameReading) -> Outcome {
+    let mut input = Input::new(reader).frame_reading(reading);
     let mut shared = Shared::default();
     let mut outcome = scan_input(
         &mut input,
@@ -308,6 +323,7 @@ pub fn scan<R: Read>(reader: R, limits: &Limits) -> Outcome {
         limits.max_stacked,
     );
     outcome.events = shared.events;
+    outcome.frames_diverge = input.frames_diverge();
     outcome
 }
 
@@ -328,6 +344,7 @@ fn scan_input<R: Read>(
         opcodes: 0,
         raw_array_bytes: 0,
         torch_legacy: false,
+        frames_diverge: None,
     };
     loop {
         let start = input.offset();
@@ -950,7 +967,8 @@ impl<'a, R: Read> Vm<'a, R> {
                 self.protocol = self.protocol.max(p);
             }
             0x95 => {
-                self.input.array::<8>().map_err(trunc)?;
+                let len = u64::from_le_bytes(self.input.array::<8>().map_err(trunc)?);
+                self.input.begin_frame(len).map_err(trunc)?;
             }
             b'.' => return Ok(Flow::Stop),
             // Stack manipulation.
