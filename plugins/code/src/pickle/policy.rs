@@ -193,6 +193,31 @@ const ALLOWED: &[&str] = &[
     "torch.storage.UntypedStorage",
     "torch.storage.TypedStorage",
     "torch.nn.parameter.Parameter",
+    // Quantized and complex storages, layouts and quantization schemes
+    // (a quantized tensor or a sparse one names them).
+    "torch.QUInt8Storage",
+    "torch.QInt8Storage",
+    "torch.QInt32Storage",
+    "torch.QUInt4x2Storage",
+    "torch.QUInt2x4Storage",
+    "torch.ComplexFloatStorage",
+    "torch.ComplexDoubleStorage",
+    "torch.per_tensor_affine",
+    "torch.per_channel_affine",
+    "torch.per_tensor_symmetric",
+    "torch.per_channel_symmetric",
+    "torch.per_channel_affine_float_qparams",
+    "torch.complex64",
+    "torch.complex128",
+    "torch.int16",
+    "torch.qint8",
+    "torch.quint8",
+    "torch.qint32",
+    "torch.sparse_coo",
+    "torch.strided",
+    // Returns one of torch's layout objects by name (sparse tensors); the
+    // rest of torch.serialization loads files and stays denied.
+    "torch.serialization._get_layout",
     // NumPy arrays, dtypes and scalars (numpy 1 and numpy 2 module paths).
     "numpy.core.multiarray._reconstruct",
     "numpy._core.multiarray._reconstruct",
@@ -207,6 +232,26 @@ const ALLOWED: &[&str] = &[
     "numpy.random._pickle.__bit_generator_ctor",
     "numpy.random._pickle.__generator_ctor",
     "numpy.random.mtrand._rand",
+    // Cython's generated reconstructor of numpy.random.SeedSequence (a
+    // scikit-learn estimator's random state holds one).
+    "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
+    // NumPy scalar types, passed as dtypes (scikit-learn vectorizers).
+    "numpy.float16",
+    "numpy.float32",
+    "numpy.float64",
+    "numpy.int8",
+    "numpy.int16",
+    "numpy.int32",
+    "numpy.int64",
+    "numpy.uint8",
+    "numpy.uint16",
+    "numpy.uint32",
+    "numpy.uint64",
+    "numpy.bool_",
+    "numpy.complex64",
+    "numpy.complex128",
+    "numpy.str_",
+    "numpy.object_",
     // joblib's array wrappers (their raw data follows in the file).
     "joblib.numpy_pickle.NumpyArrayWrapper",
     "joblib.numpy_pickle_compat.NDArrayWrapper",
@@ -839,6 +884,12 @@ pub fn classify(module: &str, name: &str) -> Class {
     {
         return Class::Dangerous(Danger::Trampoline);
     }
+    // TorchScript's own types: the archive's code/ defines them in
+    // TorchScript, which torch.jit.load compiles; no Python module of that
+    // name exists for a plain unpickler to import.
+    if full.starts_with("__torch__.") {
+        return Class::Allowed;
+    }
     if !name.contains('.')
         && is_class_name(name)
         && CLASS_PACKAGES.iter().any(|p| full.starts_with(p))
@@ -848,8 +899,13 @@ pub fn classify(module: &str, name: &str) -> Class {
     Class::Suspicious
 }
 
+/// Capitalised, after any leading underscores: scikit-learn's private
+/// classes (`_BinMapper`) are classes too.
 fn is_class_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+    name.trim_start_matches('_')
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
 }
 
 #[cfg(test)]
@@ -922,6 +978,32 @@ mod tests {
             classify("sklearn.utils", "_os.system").danger(),
             Some(Danger::Trampoline)
         );
+    }
+
+    /// Every global that real checkpoints of PyTorch, NumPy, scikit-learn
+    /// and joblib reference (tests/fixtures/models/frameworks.py wrote
+    /// them with the frameworks themselves) is allowed.
+    #[test]
+    fn what_real_framework_checkpoints_use_is_allowed() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/models/framework_globals.json"
+        );
+        let globals: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let all = globals["all"].as_array().unwrap();
+        assert!(all.len() > 50, "{}", all.len());
+        let refused: Vec<&str> = all
+            .iter()
+            .map(|g| g.as_str().unwrap())
+            .filter(|g| {
+                // The module is everything up to the last dot but for
+                // class qualnames, which the files write as module.Class.
+                let (module, name) = g.rsplit_once('.').unwrap();
+                classify(module, name) != Class::Allowed
+            })
+            .collect();
+        assert!(refused.is_empty(), "{refused:?}");
     }
 
     #[test]
