@@ -76,7 +76,6 @@ import argparse
 import glob
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -85,7 +84,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in tests/bench
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sections import write_section  # noqa: E402
+from sections import machine, write_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET = os.path.join(ROOT, "target")
@@ -261,6 +260,24 @@ def short(text, n=110):
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def warm_then_timed(cmd, report, files, timeout):
+    """Run `cmd` once untimed (warm caches), then timed, and load the JSON
+    report it writes: (wall, mode, report, None), or (wall, mode, None,
+    verdicts of a crashed run)."""
+    run(cmd, timeout)
+    if os.path.exists(report):
+        os.remove(report)
+    wall, code, _, err = run(cmd, timeout)
+    mode = f"one process over the corpus folder, exit {code}"
+    if code is None:
+        return wall, mode, None, crashed(files, f"timed out after {timeout} s")
+    try:
+        with open(report) as f:
+            return wall, mode, json.load(f), None
+    except (OSError, ValueError) as e:
+        return wall, mode, None, crashed(files, f"exit {code}, no report ({e}): {short(err[-300:])}")
+
+
 # ---------------------------------------------------------------- tools
 
 
@@ -269,18 +286,10 @@ def run_aicomply(binary, files, timeout):
     cache = os.path.join(TARGET, "bench-cache")
     cmd = [binary, "run", "--target", CORPUS, "--out", out, "--format", "json", "--fail-on", "none", "--quiet", "--cache-dir", cache]
     report = os.path.join(out, "report.json")
-    run(cmd, timeout)  # warm-up: compiles the plugins into the cache
-    if os.path.exists(report):
-        os.remove(report)
-    wall, code, _, err = run(cmd, timeout)
-    mode = f"one process over the corpus folder, exit {code}"
-    if code is None:
-        return wall, mode, crashed(files, f"timed out after {timeout} s")
-    try:
-        with open(report) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        return wall, mode, crashed(files, f"exit {code}, no report ({e}): {short(err)}")
+    # (The warm-up compiles the plugins into the cache.)
+    wall, mode, data, failed = warm_then_timed(cmd, report, files, timeout)
+    if failed:
+        return wall, mode, failed
     plugin = next((p for p in data["plugins"] if p["id"] == "code"), None)
     if plugin is None or plugin["status"] != "ok":
         why = plugin["error"] if plugin else "no code plugin in the report"
@@ -368,18 +377,9 @@ def run_picklescan(files, timeout):
 def run_modelscan(files, timeout):
     report = os.path.join(WORK, "modelscan.json")
     cmd = [os.path.join(BIN, "modelscan"), "scan", "-p", CORPUS, "-r", "json", "-o", report, "--show-skipped"]
-    run(cmd, timeout)  # warm-up
-    if os.path.exists(report):
-        os.remove(report)
-    wall, code, out, err = run(cmd, timeout)
-    mode = f"one process over the corpus folder, exit {code}"
-    if code is None:
-        return wall, mode, crashed(files, f"timed out after {timeout} s")
-    try:
-        with open(report) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        return wall, mode, crashed(files, f"exit {code}, no report ({e}): {short(err[-300:])}")
+    wall, mode, data, failed = warm_then_timed(cmd, report, files, timeout)
+    if failed:
+        return wall, mode, failed
     by_len = sorted(files, key=len, reverse=True)
     res = {rel: verdict() for rel in files}
     for issue in data.get("issues") or []:
@@ -508,16 +508,6 @@ def wrong_lists(expected, res):
         for rel in bad:
             lines.append(f"  - `{rel}`: {why_not(res[rel], want)}".replace("|", "\\|"))
     return lines
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}); Python {platform.python_version()}"
 
 
 def aicomply_version(binary):

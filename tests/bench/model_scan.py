@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import pickle
-import platform
 import random
 import shutil
 import statistics
@@ -29,7 +28,7 @@ import time
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sections import write_section  # noqa: E402
+from sections import machine, write_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET = os.path.join(ROOT, "target")
@@ -158,12 +157,6 @@ def main():
 
 
 def write_report(path, rows, runs):
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     lines = [
         "## Model-file scanning",
         "",
@@ -172,7 +165,7 @@ def write_report(path, rows, runs):
         "",
         "    python3 tests/bench/model_scan.py",
         "",
-        f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}); Python {platform.python_version()}.",
+        f"Machine: {machine()}.",
         f"Versions: {version([AICOMPLY, '--version'])}; picklescan {pip_version('picklescan')}; modelscan {pip_version('modelscan')}.",
         f"Each figure is the median wall time of {runs} runs after one warm-up run (warm page cache; aicomply's",
         "compiled-plugin cache warm), and the highest peak resident memory of those runs. MB = 10^6 bytes of input.",

@@ -3,6 +3,7 @@
 own section, so running one benchmark keeps the others' results."""
 
 import os
+import platform
 import re
 
 HEADER = "# Benchmarks\n\nEach section is written by the script it names; rerun that script to reproduce it.\n"
@@ -20,3 +21,14 @@ def write_section(path, name, body):
     with open(path, "w") as f:
         f.write(text)
     print(f"wrote the {name} section of {path}")
+
+
+def machine():
+    """The machine a benchmark ran on, as the sections print it."""
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}); Python {platform.python_version()}"
