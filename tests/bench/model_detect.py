@@ -18,7 +18,8 @@ BENCHMARKS.md (use it with a debug build: its times mean nothing).
 
 Each expected*.json maps a file's path (relative to the corpus folder) to
 {"verdict": "malicious" | "benign" | "invalid", ...}. Per tool it counts
-malicious files flagged, benign files clean, invalid files reported, and the
+malicious files flagged, benign files clean, invalid files reported (an
+error reported or the file flagged: anything but passing it as clean), and the
 wall time per file: the tool's total wall time over the corpus divided by the
 number of files, after one untimed warm-up pass (page cache, .pyc files,
 aicomply's compiled-plugin cache). aicomply, modelscan and modelaudit scan the
@@ -131,6 +132,8 @@ DETECTIONS = {
 MODELAUDIT_INVALID_RULES = {"S902", "S903", "S999"}
 
 RULES = """\
+- **The columns**: *malicious flagged* and *benign clean* as the rules below define them; *invalid reported* = an invalid file that
+  the tool reported or flagged, i.e. did not pass as clean (for a zip bomb the corpus expects a detection, CODE-ARCHIVE-UNSAFE).
 - **aicomply** (findings of the `code` plugin whose `location.path` is the file; a member inside it has `location.member` set):
   *flagged* = a detection check at severity medium or above, i.e. any CODE-4/CODE-3 model check except the validity checks below and
   `CODE-MODEL-PICKLE-FORMAT` (emitted at medium on every pickle-based file whatever it holds: a format note, not a detection);
@@ -468,12 +471,19 @@ def modelaudit_verdicts(data, why, files, flag_levels):
 # ---------------------------------------------------------------- report
 
 
+def refused(v):
+    """An invalid file is handled when the tool did not pass it as clean:
+    it reported an error, or it flagged the file (a zip bomb's right
+    answer is a detection)."""
+    return v["reported"] or v["flagged"]
+
+
 def tally(expected, res):
     n = {k: sum(1 for e in expected.values() if e["verdict"] == k) for k in ("malicious", "benign", "invalid")}
     got = {
         "malicious": sum(1 for rel, e in expected.items() if e["verdict"] == "malicious" and res[rel]["flagged"]),
         "benign": sum(1 for rel, e in expected.items() if e["verdict"] == "benign" and res[rel]["clean"]),
-        "invalid": sum(1 for rel, e in expected.items() if e["verdict"] == "invalid" and res[rel]["reported"]),
+        "invalid": sum(1 for rel, e in expected.items() if e["verdict"] == "invalid" and refused(res[rel])),
     }
     return got, n
 
@@ -503,7 +513,8 @@ def wrong_lists(expected, res):
         ("invalid", "reported", "invalid not reported"),
     ]
     for kind, want, label in sets:
-        bad = [rel for rel, e in expected.items() if e["verdict"] == kind and not res[rel][want]]
+        ok = refused if want == "reported" else (lambda v, want=want: v[want])
+        bad = [rel for rel, e in expected.items() if e["verdict"] == kind and not ok(res[rel])]
         lines.append(f"- {label} ({len(bad)}){':' if bad else ''}")
         for rel in bad:
             lines.append(f"  - `{rel}`: {why_not(res[rel], want)}".replace("|", "\\|"))

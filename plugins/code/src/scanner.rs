@@ -359,16 +359,7 @@ impl<'a> Scanner<'a> {
                 self.unrecognised(place, name, head, top)
             }
             Some(Format::Tar) => self.tar(source, len, place, depth, top),
-            Some(Format::SevenZip) => {
-                // Models have been shipped in 7z to get past scanners that
-                // open only zip: never passed over in silence.
-                let msg = format!(
-                    "{} is a 7z archive, which aicomply does not open: its members (a model may be among them) were not scanned",
-                    place.name()
-                );
-                self.finding(checks::MODEL_UNRECOGNISED, place, msg, Some("7z archive".into()));
-                true
-            }
+            Some(Format::SevenZip) => self.seven_zip(source, place, depth),
             None if head.starts_with(LFS_POINTER) => self.unrecognised(place, name, head, top),
             None => {
                 // Data in front of an archive hides the zip magic: look for
@@ -978,12 +969,13 @@ impl<'a> Scanner<'a> {
             | Some(Format::Gguf)
             | Some(Format::Hdf5)
             | Some(Format::Compressed(_))
+            | Some(Format::SevenZip)
             | Some(Format::Tar)
                 if !weak_zlib(format, &ext) =>
             {
                 let container = matches!(
                     format,
-                    Some(Format::Zip | Format::Tar | Format::Compressed(_))
+                    Some(Format::Zip | Format::Tar | Format::Compressed(_) | Format::SevenZip)
                 );
                 if depth + 1 > self.config.max_archive_depth && container {
                     return self.finding(
@@ -1003,14 +995,6 @@ impl<'a> Scanner<'a> {
                     Err(msg) => self.finding(checks::MODEL_INCOMPLETE, place, msg, None),
                 }
                 return self.check_crc(chained.into_inner().1, e, place);
-            }
-            Some(Format::SevenZip) => {
-                let msg = format!(
-                    "{} is a 7z archive, which aicomply does not open: its members were not scanned",
-                    place.name()
-                );
-                self.finding(checks::MODEL_UNRECOGNISED, place, msg, Some("7z archive".into()));
-                return;
             }
             _ if keras_archive && e.name == "config.json" => {
                 match self.read_all(&mut chained, e.size) {
@@ -1299,6 +1283,105 @@ impl<'a> Scanner<'a> {
             Err(msg) => self.finding(checks::MODEL_INCOMPLETE, &inner, msg, None),
         }
         true
+    }
+
+    /// A 7z archive (models have been shipped in 7z to get past scanners
+    /// that open only zip): each member with data is decompressed within
+    /// the nested-content limit and scanned by its content; an archive or
+    /// member that cannot be read is reported, never passed over.
+    /// Returns whether it held a model (or could not be read).
+    fn seven_zip(&mut self, source: &Source, place: &Place, depth: usize) -> bool {
+        use sevenz_rust2::{ArchiveReader, Error, Password};
+        let Some(r) = self.open(source, place) else {
+            return true;
+        };
+        if depth + 1 > self.config.max_archive_depth {
+            let msg = format!(
+                "7z archive nested deeper than {} levels; not scanned",
+                self.config.max_archive_depth
+            );
+            self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
+            return true;
+        }
+        // Dictionaries of up to 64 MiB: a larger one is refused, not allocated.
+        let mut archive = match ArchiveReader::new_with_memory_limit(r, Password::empty(), 64 << 10) {
+            Ok(a) => a,
+            Err(Error::PasswordRequired | Error::MaybeBadPassword(_)) => {
+                let msg = "7z archive whose headers are encrypted: its members were not scanned".into();
+                self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
+                return true;
+            }
+            Err(e) => {
+                self.finding(checks::MODEL_INVALID, place, format!("not a readable 7z archive: {e}"), None);
+                return true;
+            }
+        };
+        // One thread: the plugin has one, and the host bounds its time.
+        archive.set_thread_count(1);
+        let max = self.config.max_in_memory;
+        let mut members: Vec<(String, Result<Vec<u8>, String>)> = Vec::new();
+        let mut budget = self.config.max_expanded.saturating_sub(self.expanded);
+        let (held, mut collected) = (self.held, 0u64);
+        let walked = archive.for_each_entries(|entry, reader| {
+            if entry.is_directory || !entry.has_stream {
+                return Ok(true);
+            }
+            if members.len() >= self.config.max_members {
+                return Ok(false);
+            }
+            // Members are decoded in order (a solid block at a time) and
+            // held until scanned: together they share the in-memory limit.
+            let room = max.saturating_sub(held + collected).min(budget);
+            let read = if entry.size > room {
+                Err(format!(
+                    "member of {} bytes does not fit in the {max}-byte limit for nested content (with the {} bytes held before it); not scanned",
+                    entry.size,
+                    held + collected
+                ))
+            } else {
+                let mut v = Vec::new();
+                match reader.take(entry.size).read_to_end(&mut v) {
+                    Ok(_) => {
+                        budget -= v.len() as u64;
+                        collected += v.len() as u64;
+                        Ok(v)
+                    }
+                    Err(e) => Err(format!("member cannot be decompressed: {e}")),
+                }
+            };
+            members.push((entry.name.clone(), read));
+            Ok(true)
+        });
+        self.expanded = self.config.max_expanded.saturating_sub(budget);
+        let mut models = false;
+        for (name, read) in members {
+            let member_place = place.child(&name);
+            if let Some(why) = zip::slip(&name) {
+                let msg = format!("member name {name:?} is {why}: extracting it writes outside the target folder");
+                self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(name.clone()));
+            }
+            match read {
+                Ok(bytes) => {
+                    let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+                    models |= self.in_memory(bytes, &member_place, &base, depth + 1);
+                }
+                Err(msg) => {
+                    self.finding(checks::MODEL_INCOMPLETE, &member_place, msg, None);
+                    models = true;
+                }
+            }
+        }
+        if let Err(e) = walked {
+            let msg = match e {
+                Error::PasswordRequired | Error::MaybeBadPassword(_) => {
+                    "7z members are encrypted: the rest of the archive was not scanned".to_string()
+                }
+                e => format!("the rest of the 7z archive cannot be read: {e}; not scanned"),
+            };
+            self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
+            models = true;
+        }
+        models
     }
 
     /// Decompressed bytes of unknown length, up to what the nested-content
