@@ -61,7 +61,10 @@ fn corpus_verdicts_through_the_sandboxed_plugin() {
                 }
             }
             "benign" => {
-                if found.iter().any(|(c, _, _)| c != "CODE-MODEL-PICKLE-FORMAT") {
+                if found
+                    .iter()
+                    .any(|(c, _, _)| c != "CODE-MODEL-PICKLE-FORMAT")
+                {
                     wrong.push(format!("{rel}: benign file flagged: {found:?}"));
                 }
             }

@@ -296,7 +296,8 @@ mod corpus {
                         f.check_id == check
                             && (f.message.contains(callable) || evidence.contains(callable))
                             && severity.is_none_or(|s| severity_name(f.severity) == s)
-                            && advisory.is_none_or(|a| f.message.contains(a) && evidence.contains(a))
+                            && advisory
+                                .is_none_or(|a| f.message.contains(a) && evidence.contains(a))
                     });
                     if !hit {
                         failures.push(format!(

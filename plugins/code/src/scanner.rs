@@ -574,7 +574,9 @@ impl<'a> Scanner<'a> {
             }
             Again::Member(source, e) => {
                 let file = self.open(source, place)?;
-                self.open_member(file, e).ok().map(|(r, _)| Box::new(r) as Box<dyn Read>)
+                self.open_member(file, e)
+                    .ok()
+                    .map(|(r, _)| Box::new(r) as Box<dyn Read>)
             }
             Again::Decompressed(source, codec) => {
                 let r = self.open(source, place)?;
@@ -591,7 +593,12 @@ impl<'a> Scanner<'a> {
         let msg = format!(
             "an operand or frame at byte {at} runs past the end of its FRAME: CPython's C unpickler reading a file (as torch.load reads data.pkl) then takes other bytes as opcodes than pickle.loads does; both readings were scanned"
         );
-        self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(format!("FRAME @ {at}")));
+        self.finding(
+            checks::ARCHIVE_UNSAFE,
+            place,
+            msg,
+            Some(format!("FRAME @ {at}")),
+        );
         let Some(reader) = self.reopen(again, place) else {
             return;
         };
@@ -1304,15 +1311,22 @@ impl<'a> Scanner<'a> {
             return true;
         }
         // Dictionaries of up to 64 MiB: a larger one is refused, not allocated.
-        let mut archive = match ArchiveReader::new_with_memory_limit(r, Password::empty(), 64 << 10) {
+        let mut archive = match ArchiveReader::new_with_memory_limit(r, Password::empty(), 64 << 10)
+        {
             Ok(a) => a,
             Err(Error::PasswordRequired | Error::MaybeBadPassword(_)) => {
-                let msg = "7z archive whose headers are encrypted: its members were not scanned".into();
+                let msg =
+                    "7z archive whose headers are encrypted: its members were not scanned".into();
                 self.finding(checks::MODEL_INCOMPLETE, place, msg, None);
                 return true;
             }
             Err(e) => {
-                self.finding(checks::MODEL_INVALID, place, format!("not a readable 7z archive: {e}"), None);
+                self.finding(
+                    checks::MODEL_INVALID,
+                    place,
+                    format!("not a readable 7z archive: {e}"),
+                    None,
+                );
                 return true;
             }
         };
@@ -1357,7 +1371,9 @@ impl<'a> Scanner<'a> {
         for (name, read) in members {
             let member_place = place.child(&name);
             if let Some(why) = zip::slip(&name) {
-                let msg = format!("member name {name:?} is {why}: extracting it writes outside the target folder");
+                let msg = format!(
+                    "member name {name:?} is {why}: extracting it writes outside the target folder"
+                );
                 self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(name.clone()));
             }
             match read {

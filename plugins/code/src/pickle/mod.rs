@@ -15,4 +15,7 @@
 pub mod policy;
 mod vm;
 
-pub use vm::{Event, EventKind, Limits, Outcome, Stop, dtype_itemsize, is_pickle_start, scan, scan_as_file_read};
+pub use vm::{
+    Event, EventKind, Limits, Outcome, Stop, dtype_itemsize, is_pickle_start, scan,
+    scan_as_file_read,
+};
