@@ -298,7 +298,7 @@ impl<'a> Scanner<'a> {
                     (f == Format::Pickle || PICKLE_EXTENSIONS.contains(&ext.as_str())) && !has_zip;
                 let was = self.pickle_source(source, place, strict, top.then_some("a pickle"));
                 if has_zip {
-                    self.zip(source, len, place, depth, top);
+                    self.zip(source, len, place, depth, top, false);
                 }
                 was || has_zip
             }
@@ -306,10 +306,7 @@ impl<'a> Scanner<'a> {
                 // `PK...` is also a protocol 0 PERSID opcode: a "zip" whose
                 // directory does not read may be a pickle, and is tried as
                 // one before it is reported broken.
-                if !self.zip_opens(source, len) && self.fallback_pickle(source, place, top) {
-                    return true;
-                }
-                self.zip(source, len, place, depth, top);
+                self.zip(source, len, place, depth, top, true);
                 true
             }
             Some(Format::Npy) => {
@@ -481,13 +478,6 @@ impl<'a> Scanner<'a> {
             ),
             None,
         );
-    }
-
-    /// Whether the central directory of a zip reads.
-    fn zip_opens(&mut self, source: &Source, len: u64) -> bool {
-        source
-            .open()
-            .is_ok_and(|mut r| zip::open(&mut r, len, self.config.max_members).is_ok())
     }
 
     /// Content whose magic said another format that did not parse: a
@@ -792,16 +782,28 @@ impl<'a> Scanner<'a> {
         if !zip::has_end_record(&mut r, len).unwrap_or(false) {
             return false;
         }
-        self.zip(source, len, place, depth, true);
+        self.zip(source, len, place, depth, true, false);
         true
     }
 
-    fn zip(&mut self, source: &Source, len: u64, place: &Place, depth: usize, top: bool) {
+    /// A zip archive. With `pickle_fallback` (it was recognised by its
+    /// magic alone), one whose directory does not read is tried as a pickle
+    /// before it is reported broken: `PK...` is also a protocol 0 PERSID.
+    fn zip(
+        &mut self,
+        source: &Source,
+        len: u64,
+        place: &Place,
+        depth: usize,
+        top: bool,
+        pickle_fallback: bool,
+    ) {
         let Some(mut r) = self.open(source, place) else {
             return;
         };
         let archive = match zip::open(&mut r, len, self.config.max_members) {
             Ok(a) => a,
+            Err(_) if pickle_fallback && self.fallback_pickle(source, place, top) => return,
             Err(e) => {
                 return self.finding(
                     checks::MODEL_INVALID,
