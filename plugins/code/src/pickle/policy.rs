@@ -1,10 +1,11 @@
 //! What a pickle may import and call.
 //!
 //! The verdict comes from an allow-list per framework: what PyTorch state
-//! dicts, NumPy arrays, scikit-learn and SciPy estimators, joblib wrappers
+//! dicts, NumPy arrays, scikit-learn and SciPy estimators, pandas frames,
+//! XGBoost and LightGBM models, joblib wrappers
 //! and plain Python containers need (checked against the globals that real
 //! checkpoints of those frameworks reference: see
-//! tests/fixtures/models/framework_globals.json). A call of anything else
+//! tests/fixtures/models/framework_globals*.json). A call of anything else
 //! fails; the deny-list only decides how bad a non-allowed name is and
 //! explains why, and the gadget table names the published scanner bypasses
 //! by their advisory. A name in neither list is *suspicious*: calling it
@@ -117,6 +118,7 @@ const ALLOWED: &[&str] = &[
     "collections.OrderedDict",
     "collections.Counter",
     "collections.deque",
+    "collections.defaultdict",
     "builtins.set",
     "builtins.frozenset",
     "builtins.bytearray",
@@ -256,6 +258,42 @@ const ALLOWED: &[&str] = &[
     "joblib.numpy_pickle.NumpyArrayWrapper",
     "joblib.numpy_pickle_compat.NDArrayWrapper",
     "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
+    // pandas data frames, series and their indexes: what pandas 3.1 and
+    // 1.5 pickles name (framework_globals*.json). The reconstructors build
+    // blocks and indexes from arrays; pandas' readers and writers
+    // (pandas.io, read_*) stay denied.
+    "pandas.DataFrame",
+    "pandas.Series",
+    "pandas.Index",
+    "pandas.MultiIndex",
+    "pandas.RangeIndex",
+    "pandas.CategoricalIndex",
+    "pandas.DatetimeIndex",
+    "pandas.Categorical",
+    "pandas.CategoricalDtype",
+    "pandas.StringDtype",
+    "pandas.arrays.DatetimeArray",
+    "pandas.arrays.StringArray",
+    "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked",
+    "pandas._libs.internals._unpickle_block",
+    "pandas._libs.tslibs.offsets.Day",
+    "pandas.core.indexes.base._new_Index",
+    "pandas.core.indexes.datetimes._new_DatetimeIndex",
+    "pandas.core.internals.managers.BlockManager",
+    "pandas.core.internals.managers.SingleBlockManager",
+    // pandas 1 names classes by their defining modules.
+    "pandas.core.frame.DataFrame",
+    "pandas.core.series.Series",
+    "pandas.core.indexes.base.Index",
+    "pandas.core.indexes.multi.MultiIndex",
+    "pandas.core.indexes.range.RangeIndex",
+    "pandas.core.indexes.category.CategoricalIndex",
+    "pandas.core.indexes.datetimes.DatetimeIndex",
+    "pandas.core.indexes.numeric.Int64Index",
+    "pandas.core.indexes.numeric.Float64Index",
+    "pandas.core.arrays.categorical.Categorical",
+    "pandas.core.arrays.datetimes.DatetimeArray",
+    "pandas.core.dtypes.dtypes.CategoricalDtype",
 ];
 
 /// Packages whose *classes* may be constructed (NEWOBJ, copyreg
@@ -862,6 +900,9 @@ pub fn classify(module: &str, name: &str) -> Class {
     if ALLOWED.contains(&full.as_str()) {
         return Class::Allowed;
     }
+    if canonical_module(module) == "__main__" && is_own_class(name) {
+        return Class::Suspicious;
+    }
     // The name and each dotted parent, longest first: `os.path.join`,
     // `os.path`, `os`. A published gadget is named before a generic
     // module-wide entry would be.
@@ -901,6 +942,41 @@ pub fn classify(module: &str, name: &str) -> Class {
 
 /// Capitalised, after any leading underscores: scikit-learn's private
 /// classes (`_BinMapper`) are classes too.
+/// A class the loading program defines itself: `torch.save(model)` run
+/// from a script or notebook pickles the model as `__main__.Net`. Its code
+/// is the loader's own, not the file's, so calling it is an unknown call to
+/// review (high), not a known payload. Everything else under `__main__`
+/// stays denied: a function, a dotted path (`__main__.os.system`), or a
+/// class the loader may have imported from a dangerous module (`from
+/// subprocess import Popen` makes `__main__.Popen` the real one).
+fn is_own_class(name: &str) -> bool {
+    if name.contains('.') || !is_class_name(name) {
+        return false;
+    }
+    let leaf_of = |dotted: &str| dotted.rsplit('.').next() == Some(name);
+    !(IMPORTED_DANGEROUS_CLASSES.contains(&name)
+        || DENIED.iter().any(|(d, _)| leaf_of(d))
+        || GADGETS.iter().any(|g| leaf_of(g.name)))
+}
+
+/// Classes of dangerous modules that a script commonly imports by name, so
+/// that they are reachable as `__main__.<name>`, and that act when merely
+/// called with the file's arguments: they run a command, load a native
+/// library, start processes, or create or truncate a file.
+const IMPORTED_DANGEROUS_CLASSES: &[&str] = &[
+    "Popen",
+    "CDLL",
+    "PyDLL",
+    "WinDLL",
+    "OleDLL",
+    "LibraryLoader",
+    "Pool",
+    "FileIO",
+    "ZipFile",
+    "PyZipFile",
+    "TarFile",
+];
+
 fn is_class_name(name: &str) -> bool {
     name.trim_start_matches('_')
         .chars()
@@ -924,6 +1000,27 @@ mod tests {
             ("_codecs", "encode"),
         ] {
             assert_eq!(classify(m, n), Class::Allowed, "{m}.{n}");
+        }
+    }
+
+    #[test]
+    fn a_class_of_the_loading_program_is_unknown_but_its_imports_are_not() {
+        // torch.save(model) from a script: the model's own class.
+        for n in ["NeuralNetwork", "Net", "_PrivateBlock"] {
+            assert_eq!(classify("__main__", n), Class::Suspicious, "{n}");
+        }
+        // What the script may have imported from a dangerous module, a
+        // function, or a path through a module the script imported.
+        for n in [
+            "Popen",
+            "CDLL",
+            "system",
+            "os.system",
+            "Net.__init__",
+            "exec",
+            "run_cprofile",
+        ] {
+            assert!(classify("__main__", n).danger().is_some(), "{n}");
         }
     }
 
@@ -980,22 +1077,33 @@ mod tests {
         );
     }
 
-    /// Every global that real checkpoints of PyTorch, NumPy, scikit-learn
-    /// and joblib reference (tests/fixtures/models/frameworks.py wrote
-    /// them with the frameworks themselves) is allowed.
+    /// Every global that real checkpoints of PyTorch, NumPy, scikit-learn,
+    /// joblib, pandas, XGBoost and LightGBM reference is allowed
+    /// (tests/fixtures/models/frameworks.py and legacy_pandas.py wrote them
+    /// with the frameworks themselves, into framework_globals*.json).
     #[test]
     fn what_real_framework_checkpoints_use_is_allowed() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/models/framework_globals.json"
-        );
-        let globals: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let all = globals["all"].as_array().unwrap();
-        assert!(all.len() > 50, "{}", all.len());
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/models");
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("framework_globals") && name.ends_with(".json") {
+                let globals: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                all.extend(
+                    globals["all"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|g| g.as_str().unwrap().to_string()),
+                );
+            }
+        }
+        assert!(all.len() > 100, "{}", all.len());
         let refused: Vec<&str> = all
             .iter()
-            .map(|g| g.as_str().unwrap())
+            .map(String::as_str)
             .filter(|g| {
                 // The module is everything up to the last dot but for
                 // class qualnames, which the files write as module.Class.
