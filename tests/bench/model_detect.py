@@ -17,7 +17,9 @@ verdicts to target/bench-data/model-detect.json. `--no-write` skips
 BENCHMARKS.md (use it with a debug build: its times mean nothing).
 
 Each expected*.json maps a file's path (relative to the corpus folder) to
-{"verdict": "malicious" | "benign" | "invalid", ...}. Per tool it counts
+{"verdict": "malicious" | "benign" | "invalid" | "review", ...} ("review": a
+whole model of the saving script's own classes, neither benign nor a payload,
+is left out of the counts). Per tool it counts
 malicious files flagged, benign files clean, invalid files reported (an
 error reported or the file flagged: anything but passing it as clean), and the
 wall time per file: the tool's total wall time over the corpus divided by the

@@ -452,7 +452,7 @@ impl Pipelines {
                 .iter()
                 .filter(|u| {
                     matches!(u.kind, Kind::Workflow | Kind::GitLab | Kind::Other)
-                        || (u.kind == Kind::PreCommit && u.precommit_ci)
+                        || runs_on_precommit_ci(u, project, units)
                 })
                 .collect();
             let dependabot = units.iter().any(|u| u.kind == Kind::Dependabot);
@@ -649,7 +649,7 @@ impl Pipelines {
                     // from elsewhere: count it on its declared trigger.
                     !own.is_empty() || !self.called_locally(&unit.path)
                 }
-                Kind::PreCommit => unit.precommit_ci,
+                Kind::PreCommit => runs_on_precommit_ci(unit, project, units),
                 Kind::Action => false,
             };
             if !root {
@@ -663,7 +663,6 @@ impl Pipelines {
             let mut visited = BTreeSet::new();
             self.collect(unit, &events, None, &mut visited, &mut out, 0);
         }
-        let _ = project;
         out
     }
 
@@ -700,6 +699,22 @@ impl Pipelines {
             }
         }
     }
+}
+
+/// Whether pre-commit.ci runs this hook file. It reads the configuration
+/// at a repository's root only: a `.pre-commit-config.yaml` with a `ci:`
+/// section counts at the target's root, or in a folder that is a project of
+/// its own for another reason (its own `.github/`, `.gitlab-ci.yml`, ...). A
+/// nested one alone is a vendored copy's leftover (a copied yolov5/ keeps
+/// upstream's hooks but not its CI) and runs nowhere, unless a pipeline
+/// runs it with `pre-commit run --config`.
+fn runs_on_precommit_ci(unit: &Unit, project: &str, units: &[&Unit]) -> bool {
+    unit.kind == Kind::PreCommit
+        && unit.precommit_ci
+        && (project.is_empty()
+            || units
+                .iter()
+                .any(|u| !matches!(u.kind, Kind::PreCommit | Kind::Action)))
 }
 
 fn project_location(project: &str, units: &[&Unit]) -> Location {

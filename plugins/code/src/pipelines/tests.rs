@@ -204,6 +204,45 @@ fn no_pipeline_is_not_checked_never_passed() {
 }
 
 #[test]
+fn a_nested_precommit_config_alone_is_no_pipeline() {
+    // pre-commit.ci reads the root's configuration only: a vendored copy's
+    // hooks (yolov5/ without its .github/) run nowhere.
+    let hooks = "ci:\n  autofix_prs: true\nrepos:\n  - repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v4.4.0\n    hooks:\n      - id: check-yaml\n";
+    let run = |files: &[(&str, &str)]| {
+        let mut scan = Scan::new(catalogue());
+        let mut p = Pipelines::new();
+        for (path, text) in files {
+            assert!(p.scan_file(path, text, &mut scan));
+        }
+        p.finish(&mut scan, &mut |_| Err("no".into()));
+        scan
+    };
+    let nested = run(&[("yolov5/.pre-commit-config.yaml", hooks)]);
+    assert!(nested.findings().is_empty(), "{:?}", ids(&nested));
+    let out = nested.into_output();
+    assert!(out.not_checked.iter().any(|n| n.check_id == SAST_MISSING));
+    // At the root it is pre-commit.ci's pipeline, lacking every scan.
+    let root = run(&[(".pre-commit-config.yaml", hooks)]);
+    assert!(
+        has(&root, SAST_MISSING, ".pre-commit-config.yaml", None),
+        "{:?}",
+        ids(&root)
+    );
+    // Next to a nested project's own workflows it counts with them.
+    let wf =
+        "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n";
+    let project = run(&[
+        ("svc/.pre-commit-config.yaml", hooks),
+        ("svc/.github/workflows/ci.yml", wf),
+    ]);
+    assert!(
+        has(&project, SAST_MISSING, "svc/.github/workflows", None),
+        "{:?}",
+        ids(&project)
+    );
+}
+
+#[test]
 fn missing_categories_are_one_finding_per_project() {
     let mut scan = Scan::new(catalogue());
     let mut p = Pipelines::new();
