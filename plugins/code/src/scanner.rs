@@ -1474,6 +1474,10 @@ impl<'a> Scanner<'a> {
                 "sys_info" | "pickle" | "storages" | "tensors"
             )
         }) {
+            if m.kind != tar::Kind::File {
+                self.tar_special(m, place);
+                continue;
+            }
             let member_place = place.child(&m.name);
             let Some(mut r) = self.open(source, place) else {
                 return true;
@@ -1512,6 +1516,10 @@ impl<'a> Scanner<'a> {
                     m.name
                 );
                 self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(m.name.clone()));
+            }
+            if m.kind != tar::Kind::File {
+                models |= self.tar_special(m, place);
+                continue;
             }
             let member_place = place.child(&m.name);
             let name = m.name.rsplit('/').next().unwrap_or(&m.name);
@@ -1571,6 +1579,40 @@ impl<'a> Scanner<'a> {
             }
         }
         models
+    }
+
+    /// A tar member that is not plain data: a link that leaves the
+    /// extraction folder is unsafe; a sparse file is not reassembled, so
+    /// its content is not scanned (true: a finding was made).
+    fn tar_special(&mut self, m: &tar::Member, place: &Place) -> bool {
+        match &m.kind {
+            tar::Kind::File => false,
+            tar::Kind::Link { target, hard } => {
+                let Some(why) = tar::link_escapes(&m.name, target, *hard) else {
+                    return false;
+                };
+                let msg = format!(
+                    "member {:?} is a {} link to {target:?}, {why}: extracting the archive makes a link out of the target folder, and members written through it land there",
+                    m.name,
+                    if *hard { "hard" } else { "symbolic" }
+                );
+                self.finding(
+                    checks::ARCHIVE_UNSAFE,
+                    place,
+                    msg,
+                    Some(format!("{} -> {target}", m.name)),
+                );
+                true
+            }
+            tar::Kind::Sparse => {
+                let msg = format!(
+                    "member {:?} is a GNU sparse file ({} bytes stored), which is not reassembled: its content was not scanned",
+                    m.name, m.size
+                );
+                self.finding(checks::MODEL_INCOMPLETE, &place.child(&m.name), msg, None);
+                true
+            }
+        }
     }
 
     fn saved_model(&mut self, source: &Source, len: u64, place: &Place) {
