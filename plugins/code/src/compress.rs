@@ -52,6 +52,7 @@ pub fn decoder(codec: Codec, input: Box<dyn Read>, limit: u64) -> io::Result<Box
             let mut sink = Capped {
                 out: Vec::new(),
                 limit,
+                over: false,
             };
             let mut reader = io::BufReader::new(input);
             let r = if codec == Codec::Xz {
@@ -59,6 +60,16 @@ pub fn decoder(codec: Codec, input: Box<dyn Read>, limit: u64) -> io::Result<Box
             } else {
                 lzma_rs::lzma_decompress(&mut reader, &mut sink)
             };
+            if sink.over {
+                // Past the limit is not damage: say which it is.
+                return Err(io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    format!(
+                        "{} data expands beyond the {limit}-byte limit for nested content; not scanned",
+                        codec.name()
+                    ),
+                ));
+            }
             r.map_err(|e| io::Error::other(format!("{} data: {e:?}", codec.name())))?;
             Box::new(io::Cursor::new(sink.out))
         }
@@ -68,11 +79,13 @@ pub fn decoder(codec: Codec, input: Box<dyn Read>, limit: u64) -> io::Result<Box
 struct Capped {
     out: Vec<u8>,
     limit: u64,
+    over: bool,
 }
 
 impl io::Write for Capped {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.out.len() as u64 + buf.len() as u64 > self.limit {
+            self.over = true;
             return Err(io::Error::other(format!(
                 "expands beyond {} bytes",
                 self.limit

@@ -261,6 +261,92 @@ mod corpus {
         }
     }
 
+    /// Each container that expands past the in-memory limit is reported as
+    /// not scanned, at the limit, without holding what it expands to.
+    #[test]
+    fn expansion_past_the_limit_is_reported_not_scanned() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models/limits");
+        let config = scanner::Config {
+            max_in_memory: 1 << 20,
+            ..scanner::Config::default()
+        };
+        for (name, why) in [
+            (
+                "zeros_8mib_in.pt.gz",
+                "expands beyond the 1048576-byte limit",
+            ),
+            (
+                "zeros_8mib_in.tar.xz",
+                "expands beyond the 1048576-byte limit",
+            ),
+            ("zeros_8mib.7z", "does not fit in the 1048576-byte limit"),
+        ] {
+            let mut scan = Scan::new(checks::catalogue());
+            assert!(scanner::Scanner::new(&mut scan, &config).scan_file(dir.join(name), name));
+            let findings = scan.findings();
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.check_id == checks::MODEL_INCOMPLETE && f.message.contains(why)),
+                "{name}: {findings:?}"
+            );
+        }
+        // Within the default limits the same files are read to the end:
+        // eight MiB of zeros named like a pickle is no pickle, and the
+        // checkpoint's zeros are only tensor data.
+        for (name, want) in [
+            ("zeros_8mib_in.pt.gz", None),
+            ("zeros_8mib_in.tar.xz", Some(checks::MODEL_INVALID)),
+            ("zeros_8mib.7z", Some(checks::MODEL_UNRECOGNISED)),
+        ] {
+            let mut scan = Scan::new(checks::catalogue());
+            scanner::Scanner::new(&mut scan, &scanner::Config::default())
+                .scan_file(dir.join(name), name);
+            let ids: Vec<&str> = scan
+                .findings()
+                .iter()
+                .map(|f| f.check_id.as_str())
+                .collect();
+            match want {
+                Some(check) => assert!(ids.contains(&check), "{name}: {ids:?}"),
+                None => assert!(
+                    ids.iter().all(|c| *c == checks::PICKLE_FORMAT),
+                    "{name}: {ids:?}"
+                ),
+            }
+            assert!(!ids.contains(&checks::MODEL_INCOMPLETE), "{name}: {ids:?}");
+        }
+    }
+
+    /// A compressed file whose content no reader accepts is reported when
+    /// its inner name says model, and passed over when it does not.
+    #[test]
+    fn compressed_content_nothing_reads_is_reported_by_its_inner_name() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("aicomply-gz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&[7u8; 4096]).unwrap();
+        let bytes = gz.finish().unwrap();
+        for (name, reported) in [("weights.pkl.gz", true), ("notes.txt.gz", false)] {
+            std::fs::write(dir.join(name), &bytes).unwrap();
+            let mut scan = Scan::new(checks::catalogue());
+            let config = scanner::Config::default();
+            let found = scanner::Scanner::new(&mut scan, &config).scan_file(dir.join(name), name);
+            let hit = scan
+                .findings()
+                .iter()
+                .any(|f| f.check_id == checks::MODEL_UNRECOGNISED);
+            assert_eq!(
+                (found, hit),
+                (reported, reported),
+                "{name}: {:?}",
+                scan.findings()
+            );
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     #[test]
     fn corpus_verdicts() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models");

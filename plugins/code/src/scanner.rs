@@ -404,9 +404,12 @@ impl<'a> Scanner<'a> {
                 || lower.contains("model")
                 || lower.contains("checkpoint")
                 || lower.contains("weights"));
-        if !top || !model_named {
+        // The file itself, or a member of an archive (reported by its own
+        // name); not a re-reading of the file under another format.
+        if !model_named || (!top && place.members.is_empty()) {
             return false;
         }
+        let shown = place.members.last().map_or(place.path.as_str(), String::as_str);
         let what = if head.is_empty() {
             "it is empty"
         } else if head.starts_with(LFS_POINTER) {
@@ -417,10 +420,7 @@ impl<'a> Scanner<'a> {
         self.finding(
             checks::MODEL_UNRECOGNISED,
             place,
-            format!(
-                "{} is named like a model but {what}: not scanned",
-                place.path
-            ),
+            format!("{shown} is named like a model but {what}: not scanned"),
             None,
         );
         true
@@ -1227,6 +1227,10 @@ impl<'a> Scanner<'a> {
         };
         let decoded = match compress::decoder(codec, Box::new(reader), self.config.max_in_memory) {
             Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                self.finding(checks::MODEL_INCOMPLETE, place, e.to_string(), None);
+                return true;
+            }
             Err(e) => {
                 if expected_model {
                     self.finding(
@@ -1267,8 +1271,10 @@ impl<'a> Scanner<'a> {
             .unwrap_or(name)
             .to_string();
         if sniff(&head, u64::MAX).is_none() {
-            // Compressed, but nothing aicomply reads is inside.
-            return false;
+            // Compressed, but nothing aicomply reads is inside: reported
+            // when the inner name says model (`weights.pkl.gz`), as a file
+            // of that name would be.
+            return self.unrecognised(&place.child(&inner_name), &inner_name, &head, top);
         }
         if depth + 1 > self.config.max_archive_depth {
             self.finding(
