@@ -409,7 +409,10 @@ impl<'a> Scanner<'a> {
         if !model_named || (!top && place.members.is_empty()) {
             return false;
         }
-        let shown = place.members.last().map_or(place.path.as_str(), String::as_str);
+        let shown = place
+            .members
+            .last()
+            .map_or(place.path.as_str(), String::as_str);
         let what = if head.is_empty() {
             "it is empty"
         } else if head.starts_with(LFS_POINTER) {
