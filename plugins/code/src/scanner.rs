@@ -1526,6 +1526,10 @@ impl<'a> Scanner<'a> {
                 );
                 self.finding(checks::ARCHIVE_UNSAFE, place, msg, Some(m.name.clone()));
             }
+            if let tar::Kind::Sparse { map, real } = &m.kind {
+                models |= self.tar_sparse(source, m, map, *real, place, depth);
+                continue;
+            }
             if m.kind != tar::Kind::File {
                 models |= self.tar_special(m, place);
                 continue;
@@ -1590,6 +1594,52 @@ impl<'a> Scanner<'a> {
         models
     }
 
+    /// An old GNU sparse member: reassembled in memory (within the
+    /// in-memory limit) as tarfile extracts it, then scanned by content.
+    fn tar_sparse(
+        &mut self,
+        source: &Source,
+        m: &tar::Member,
+        map: &[(u64, u64)],
+        real: u64,
+        place: &Place,
+        depth: usize,
+    ) -> bool {
+        let member_place = place.child(&m.name);
+        let room = self.config.max_in_memory.saturating_sub(self.held);
+        if real > room || m.size > room {
+            let msg = format!(
+                "member {:?} is a GNU sparse file of {real} bytes, beyond the {}-byte limit for nested content; not scanned",
+                m.name, self.config.max_in_memory
+            );
+            self.finding(checks::MODEL_INCOMPLETE, &member_place, msg, None);
+            return true;
+        }
+        let Some(mut r) = self.open(source, place) else {
+            return true;
+        };
+        let mut stored = Vec::new();
+        let read = r
+            .seek(SeekFrom::Start(m.offset))
+            .and_then(|_| r.take(m.size).read_to_end(&mut stored));
+        if let Err(e) = read {
+            self.unread(place, ReadError::Io(e));
+            return true;
+        }
+        match tar::reassemble(map, real, &stored) {
+            Ok(bytes) => {
+                self.expanded += bytes.len() as u64;
+                let name = m.name.rsplit('/').next().unwrap_or(&m.name).to_string();
+                self.in_memory(bytes, &member_place, &name, depth + 1);
+            }
+            Err(e) => {
+                let msg = format!("GNU sparse member {:?} cannot be reassembled: {e}", m.name);
+                self.finding(checks::MODEL_INVALID, &member_place, msg, None);
+            }
+        }
+        true
+    }
+
     /// A tar member that is not plain data: a link that leaves the
     /// extraction folder is unsafe; a sparse file is not reassembled, so
     /// its content is not scanned (true: a finding was made).
@@ -1613,14 +1663,15 @@ impl<'a> Scanner<'a> {
                 );
                 true
             }
-            tar::Kind::Sparse => {
+            tar::Kind::SparseUnread => {
                 let msg = format!(
-                    "member {:?} is a GNU sparse file ({} bytes stored), which is not reassembled: its content was not scanned",
+                    "member {:?} is a sparse file in a pax format ({} bytes stored), which is not reassembled: its content was not scanned",
                     m.name, m.size
                 );
                 self.finding(checks::MODEL_INCOMPLETE, &place.child(&m.name), msg, None);
                 true
             }
+            tar::Kind::Sparse { .. } => false,
         }
     }
 

@@ -15,8 +15,9 @@
 //! - sizes may be base-256; header checksums may be signed or unsigned;
 //! - a V7 directory is a NUL-typed member whose name ends in `/`.
 //!
-//! GNU sparse members (type `S`, or pax `GNU.sparse.*` records) are not
-//! reassembled: they are listed as such, and reported as not scanned.
+//! Old GNU sparse members (type `S`) come with their map, so they can be
+//! reassembled; pax sparse formats (`GNU.sparse.*` records) are listed as
+//! such, and reported as not scanned.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -26,8 +27,12 @@ pub enum Kind {
     File,
     /// A symbolic (`hard == false`) or hard link to `target`.
     Link { target: String, hard: bool },
-    /// A GNU sparse file: its stored bytes are not its content.
-    Sparse,
+    /// A GNU sparse file (old GNU format): the stored bytes are the data
+    /// chunks, at these (offset, length) places of a file of `real` bytes
+    /// whose other bytes are zero.
+    Sparse { map: Vec<(u64, u64)>, real: u64 },
+    /// A sparse file in a pax format, which is not reassembled.
+    SparseUnread,
 }
 
 #[derive(Debug, Clone)]
@@ -223,7 +228,13 @@ pub fn members<R: Read + Seek>(r: &mut R, len: u64, max: usize) -> Result<Vec<Me
             b'0' | b'7' => (Some(Kind::File), true),
             0 if name.ends_with('/') => (None, false),
             0 => (Some(Kind::File), true),
-            b'S' => (Some(Kind::Sparse), true),
+            b'S' => (
+                Some(Kind::Sparse {
+                    map: Vec::new(),
+                    real: 0,
+                }),
+                true,
+            ),
             b'1' | b'2' => (
                 Some(Kind::Link {
                     target: taken.link.unwrap_or_else(|| text(&header[157..257])),
@@ -235,8 +246,35 @@ pub fn members<R: Read + Seek>(r: &mut R, len: u64, max: usize) -> Result<Vec<Me
             _ => (Some(Kind::File), true),
         };
         let entry = match entry {
-            Some(Kind::File) if taken.sparse => Some(Kind::Sparse),
+            Some(Kind::File) if taken.sparse => Some(Kind::SparseUnread),
             e => e,
+        };
+        // An old GNU sparse header: four map entries, then extension
+        // headers of 21 more each while the "is extended" byte is set; the
+        // data follows the last of them.
+        let (entry, data) = match entry {
+            Some(Kind::Sparse { .. }) => {
+                let real = number(&header[483..495])
+                    .ok_or_else(|| format!("bad sparse size at offset {pos}"))?;
+                let mut map = sparse_entries(&header[386..482], 4, pos)?;
+                let mut extended = header[482] != 0;
+                let mut data = data;
+                while extended {
+                    if data + 512 > len {
+                        return Err(format!("sparse map at offset {pos} runs past the end"));
+                    }
+                    let mut more = [0u8; 512];
+                    r.read_exact(&mut more).map_err(|e| e.to_string())?;
+                    map.extend(sparse_entries(&more[..504], 21, data)?);
+                    if map.len() > 1 << 16 {
+                        return Err(format!("sparse map at offset {pos} has over 65536 chunks"));
+                    }
+                    extended = more[504] != 0;
+                    data += 512;
+                }
+                (Some(Kind::Sparse { map, real }), data)
+            }
+            e => (e, data),
         };
         if has_data && past_end(size) {
             return Err(format!("member {name:?} runs past the end of the archive"));
@@ -257,6 +295,45 @@ pub fn members<R: Read + Seek>(r: &mut R, len: u64, max: usize) -> Result<Vec<Me
         } else {
             data
         };
+    }
+    Ok(out)
+}
+
+/// Map entries of an old GNU sparse header: (offset, length) pairs of
+/// 12-byte numbers, up to the first empty one.
+fn sparse_entries(field: &[u8], count: usize, at: u64) -> Result<Vec<(u64, u64)>, String> {
+    let mut out = Vec::new();
+    for i in 0..count {
+        let entry = &field[i * 24..i * 24 + 24];
+        if entry[0] == 0 {
+            break;
+        }
+        let offset =
+            number(&entry[..12]).ok_or_else(|| format!("bad sparse map at offset {at}"))?;
+        let length =
+            number(&entry[12..]).ok_or_else(|| format!("bad sparse map at offset {at}"))?;
+        out.push((offset, length));
+    }
+    Ok(out)
+}
+
+/// The content of an old GNU sparse member: its stored chunks placed at
+/// their offsets, zeros between them, as tarfile writes it out. `stored`
+/// is the member's data; a map that does not fit it is an error.
+pub fn reassemble(map: &[(u64, u64)], real: u64, stored: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = vec![0u8; usize::try_from(real).map_err(|_| "too large".to_string())?];
+    let mut at = 0usize;
+    for &(offset, length) in map {
+        let (offset, length) = (offset as usize, length as usize);
+        let end = offset
+            .checked_add(length)
+            .filter(|&e| e <= out.len())
+            .ok_or_else(|| format!("sparse chunk at {offset} runs past the file's {real} bytes"))?;
+        let chunk = stored
+            .get(at..at + length)
+            .ok_or_else(|| "sparse map names more data than the member stores".to_string())?;
+        out[offset..end].copy_from_slice(chunk);
+        at += length;
     }
     Ok(out)
 }
@@ -402,7 +479,7 @@ mod tests {
             entry("s.pkl", b'0', b"map", ""),
         ])
         .unwrap();
-        assert_eq!(sparse[0].kind, Kind::Sparse);
+        assert_eq!(sparse[0].kind, Kind::SparseUnread);
     }
 
     #[test]
@@ -423,7 +500,7 @@ mod tests {
             }
         );
         assert!(matches!(&m[1].kind, Kind::Link { hard: true, .. }));
-        assert_eq!(m[2].kind, Kind::Sparse);
+        assert!(matches!(m[2].kind, Kind::Sparse { .. }));
         assert_eq!(m.len(), 4, "the FIFO carries nothing");
     }
 
@@ -434,6 +511,17 @@ mod tests {
         assert!(link_escapes("a/b/l", "../x", false).is_none());
         assert!(link_escapes("a/h", "../x", true).is_some());
         assert!(link_escapes("a/h", "a/x", true).is_none());
+    }
+
+    #[test]
+    fn sparse_members_are_reassembled_as_tarfile_writes_them() {
+        let m = [(2, 3), (8, 2)];
+        assert_eq!(
+            reassemble(&m, 12, b"abcde").unwrap(),
+            b"\0\0abc\0\0\0de\0\0"
+        );
+        assert!(reassemble(&m, 9, b"abcde").is_err());
+        assert!(reassemble(&m, 12, b"abc").is_err());
     }
 
     #[test]
