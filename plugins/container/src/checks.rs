@@ -51,6 +51,19 @@ pub const DOCKERFILE_CHECKS: &[&str] = &[
     WORLD_WRITABLE,
     NO_HEALTHCHECK,
 ];
+/// Dockerfile checks of how an image is built: they apply to every image.
+pub const DOCKERFILE_BUILD_CHECKS: &[&str] = &[
+    BASE_LATEST,
+    BASE_UNPINNED,
+    SECRET_IN_ENV,
+    ADD_URL,
+    CURL_PIPE_SHELL,
+    SSHD_IN_IMAGE,
+    WORLD_WRITABLE,
+];
+/// Dockerfile checks of how a container of the image runs: they do not
+/// apply to an artifact image (one that is only copied from, never run).
+pub const DOCKERFILE_RUN_CHECKS: &[&str] = &[ROOT_USER, NO_HEALTHCHECK];
 pub const DAEMON_CHECKS: &[&str] = &[
     DAEMON_USERNS,
     DAEMON_INSECURE_REGISTRY,

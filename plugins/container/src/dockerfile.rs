@@ -387,7 +387,50 @@ pub fn looks_like_dockerfile(text: &str) -> bool {
     first.is_some_and(|i| instructions[i].keyword == "FROM")
 }
 
-pub fn check(path: &str, text: &str, scan: &mut Scan) {
+/// What [`check`] judged of one Dockerfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    /// Not a buildable Dockerfile.
+    Nothing,
+    /// An artifact image: build-time checks only.
+    Artifact,
+    /// An image that runs: every check.
+    Runnable,
+}
+
+/// Why the final stage is an artifact image, never run, if it is one: no
+/// ENTRYPOINT or CMD in it or in the stages it is built from, and a chain
+/// that starts FROM scratch (a registry base image would lend it its own
+/// CMD). Such an image is only a carrier of files (`COPY --from` it).
+pub fn artifact_image(stages: &[Stage]) -> Option<String> {
+    let mut idx = stages.len().checked_sub(1)?;
+    loop {
+        let stage = &stages[idx];
+        if stage
+            .body
+            .iter()
+            .any(|i| i.keyword == "CMD" || i.keyword == "ENTRYPOINT")
+        {
+            return None;
+        }
+        match stage.parent {
+            Some(parent) => idx = parent,
+            None if stage
+                .image
+                .as_deref()
+                .is_some_and(|i| i.eq_ignore_ascii_case("scratch")) =>
+            {
+                return Some(format!(
+                    "the final stage is FROM scratch (line {}) with no ENTRYPOINT or CMD",
+                    stage.from.line
+                ));
+            }
+            None => return None,
+        }
+    }
+}
+
+pub fn check(path: &str, text: &str, scan: &mut Scan) -> Judged {
     let instructions = parse(text);
     let stages = stages(&instructions);
     let at = |line: u32| Location::target(path).line(line);
@@ -396,11 +439,20 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
             Location::target(path),
             "no FROM instruction: not a buildable Dockerfile",
         );
-        return;
+        return Judged::Nothing;
     }
     check_base_images(path, &stages, scan);
-    check_final_user(path, &stages, scan);
-    check_healthcheck(path, &stages, scan);
+    let artifact = artifact_image(&stages);
+    match &artifact {
+        Some(why) => scan.diagnostic(
+            at(stages[stages.len() - 1].from.line),
+            format!("{why}: an artifact image that is only copied from, never run; the run-time checks (root user, health check, exposed ports) do not apply to it"),
+        ),
+        None => {
+            check_final_user(path, &stages, scan);
+            check_healthcheck(path, &stages, scan);
+        }
+    }
     for ins in stages.iter().flat_map(|s| &s.body) {
         match ins.keyword.as_str() {
             "ENV" | "ARG" => {
@@ -425,10 +477,11 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
                 run_rules(path, ins.line, &script, scan);
             }
             "EXPOSE"
-                if ins
-                    .args
-                    .split_whitespace()
-                    .any(|p| p == "22" || p == "22/tcp") =>
+                if artifact.is_none()
+                    && ins
+                        .args
+                        .split_whitespace()
+                        .any(|p| p == "22" || p == "22/tcp") =>
             {
                 scan.finding(checks::SSHD_IN_IMAGE, "the image exposes port 22 (SSH)")
                     .at(at(ins.line))
@@ -464,6 +517,11 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) {
             }
             _ => {}
         }
+    }
+    if artifact.is_some() {
+        Judged::Artifact
+    } else {
+        Judged::Runnable
     }
 }
 
@@ -747,6 +805,50 @@ mod tests {
         let mut scan = Scan::new(checks::catalogue());
         check("Dockerfile", text, &mut scan);
         scan.into_output().findings
+    }
+
+    #[test]
+    fn an_artifact_image_gets_build_checks_only() {
+        // A carrier of files: FROM scratch, copied into, never run.
+        let text = "FROM python:3.12 AS build\nRUN pip wheel -w /w .\nFROM scratch\nCOPY --from=build /w /wheels\nEXPOSE 22\nENV API_TOKEN=hf_abcdefghijklmnopqrstuvwxyz0123456789\n";
+        let mut scan = Scan::new(checks::catalogue());
+        assert_eq!(
+            check("Dockerfile.wheels", text, &mut scan),
+            Judged::Artifact
+        );
+        let ids: Vec<&str> = scan
+            .findings()
+            .iter()
+            .map(|f| f.check_id.as_str())
+            .collect();
+        // The build stage's base is still judged, and so is the secret.
+        assert_eq!(
+            ids,
+            [checks::BASE_UNPINNED, checks::SECRET_IN_ENV],
+            "{ids:?}"
+        );
+        assert!(scan.diagnostics()[0].message.contains("artifact image"));
+        assert_eq!(scan.diagnostics()[0].location.line, Some(3));
+        // A stage chain from scratch that gains a CMD runs; so does an image
+        // whose base comes from a registry (it lends its own CMD).
+        for runs in [
+            "FROM scratch AS base\nCOPY app /app\nFROM base\nCMD [\"/app\"]\n",
+            "FROM scratch AS base\nENTRYPOINT [\"/app\"]\nFROM base\nCOPY app /app\n",
+            "FROM debian:12@sha256:aa\nCOPY app /app\n",
+        ] {
+            let mut scan = Scan::new(checks::catalogue());
+            assert_eq!(
+                check("Dockerfile", runs, &mut scan),
+                Judged::Runnable,
+                "{runs}"
+            );
+            assert!(
+                scan.findings()
+                    .iter()
+                    .any(|f| f.check_id == checks::ROOT_USER),
+                "{runs}"
+            );
+        }
     }
 
     #[test]

@@ -168,6 +168,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
     walk.report_gaps(scan, "target", affected);
 
     let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
+    let mut runnable_images = 0;
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
     let mut settings = daemon::Settings::default();
     let mut units = Vec::new();
@@ -219,16 +220,19 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             }
         };
         match kind {
-            Kind::Dockerfile => {
-                dockerfile::check(&entry.relative, &text, scan);
-                dockerfiles += 1;
-            }
-            Kind::MaybeDockerfile => {
-                if dockerfile::looks_like_dockerfile(&text) {
-                    dockerfile::check(&entry.relative, &text, scan);
-                    dockerfiles += 1;
+            Kind::Dockerfile | Kind::MaybeDockerfile
+                if kind == Kind::Dockerfile || dockerfile::looks_like_dockerfile(&text) =>
+            {
+                match dockerfile::check(&entry.relative, &text, scan) {
+                    dockerfile::Judged::Nothing => {}
+                    dockerfile::Judged::Artifact => dockerfiles += 1,
+                    dockerfile::Judged::Runnable => {
+                        dockerfiles += 1;
+                        runnable_images += 1;
+                    }
                 }
             }
+            Kind::Dockerfile | Kind::MaybeDockerfile => {}
             Kind::DaemonJson => {
                 if daemon::read_json(&entry.relative, &text, &mut settings, scan) {
                     daemons += 1;
@@ -298,9 +302,17 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
 
     scan.evaluated_if(
         dockerfiles,
-        checks::DOCKERFILE_CHECKS,
+        checks::DOCKERFILE_BUILD_CHECKS,
         "no Dockerfile or Containerfile in the target",
     );
+    let run_reason = if dockerfiles == 0 {
+        "no Dockerfile or Containerfile in the target".to_string()
+    } else {
+        format!(
+            "not applicable: each of the {dockerfiles} Dockerfile(s) builds an artifact image (FROM scratch, no ENTRYPOINT or CMD), which is only copied from, never run"
+        )
+    };
+    scan.evaluated_if(runnable_images, checks::DOCKERFILE_RUN_CHECKS, &run_reason);
     scan.evaluated_if(
         daemons,
         checks::DAEMON_CHECKS,
@@ -445,6 +457,65 @@ mod tests {
         assert!(out.evaluated.is_empty());
         assert_eq!(out.not_checked.len(), checks::catalogue().len());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A repository of several images: the two artifact images (FROM
+    /// scratch, only copied from) get build-time checks only, the serving
+    /// image every check.
+    #[test]
+    fn artifact_images_are_not_judged_as_running_containers() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/multi-image");
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(&root, &WalkOptions::default(), &mut scan);
+        let mut found: Vec<(String, String, Option<u32>)> = scan
+            .findings()
+            .iter()
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                (f.check_id.clone(), l.path.clone(), l.line)
+            })
+            .collect();
+        found.sort();
+        let want = |c: &str, p: &str, l: u32| (c.to_string(), p.to_string(), Some(l));
+        assert_eq!(
+            found,
+            [
+                want(checks::NO_HEALTHCHECK, "images/api/Dockerfile", 1),
+                want(checks::ROOT_USER, "images/api/Dockerfile", 1),
+            ]
+        );
+        let notes: Vec<(&str, Option<u32>)> = scan
+            .diagnostics()
+            .iter()
+            .filter(|d| d.message.contains("artifact image"))
+            .map(|d| (d.location.path.as_str(), d.location.line))
+            .collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes.contains(&("images/wheels/Dockerfile", Some(7))));
+        assert!(notes.contains(&("images/models/Dockerfile", Some(2))));
+        assert!(scan.is_evaluated(checks::ROOT_USER));
+
+        // Only artifacts: the run-time checks are not applicable, not passed.
+        let mut scan = Scan::new(checks::catalogue());
+        scan_tree(
+            &root.join("images/models"),
+            &WalkOptions::default(),
+            &mut scan,
+        );
+        let out = scan.into_output();
+        let reason = &out
+            .not_checked
+            .iter()
+            .find(|n| n.check_id == checks::ROOT_USER)
+            .expect("root user not checked")
+            .reason;
+        assert!(
+            reason.starts_with(
+                "not applicable: each of the 1 Dockerfile(s) builds an artifact image"
+            ),
+            "{reason}"
+        );
+        assert!(out.evaluated.iter().any(|c| c == checks::BASE_LATEST));
     }
 
     /// A JSON Deployment among other JSON files of a repository: the
