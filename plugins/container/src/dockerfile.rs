@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use aicomply_sdk::text::{redact, truncate};
 use aicomply_sdk::{Location, Scan, Severity};
 
+use crate::builds::LocalImages;
 use crate::checks;
 
 /// One instruction, with continuation lines joined.
@@ -430,7 +431,7 @@ pub fn artifact_image(stages: &[Stage]) -> Option<String> {
     }
 }
 
-pub fn check(path: &str, text: &str, scan: &mut Scan) -> Judged {
+pub fn check(path: &str, text: &str, local: &LocalImages, scan: &mut Scan) -> Judged {
     let instructions = parse(text);
     let stages = stages(&instructions);
     let at = |line: u32| Location::target(path).line(line);
@@ -441,7 +442,7 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> Judged {
         );
         return Judged::Nothing;
     }
-    check_base_images(path, &stages, scan);
+    check_base_images(path, &stages, local, scan);
     let artifact = artifact_image(&stages);
     match &artifact {
         Some(why) => scan.diagnostic(
@@ -449,8 +450,8 @@ pub fn check(path: &str, text: &str, scan: &mut Scan) -> Judged {
             format!("{why}: an artifact image that is only copied from, never run; the run-time checks (root user, health check, exposed ports) do not apply to it"),
         ),
         None => {
-            check_final_user(path, &stages, scan);
-            check_healthcheck(path, &stages, scan);
+            check_final_user(path, &stages, local, scan);
+            check_healthcheck(path, &stages, local, scan);
         }
     }
     for ins in stages.iter().flat_map(|s| &s.body) {
@@ -589,7 +590,7 @@ fn run_rules(path: &str, line: u32, script: &str, scan: &mut Scan) {
 }
 
 /// A HEALTHCHECK in the final stage or a stage it is built from.
-fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
+fn check_healthcheck(path: &str, stages: &[Stage], local: &LocalImages, scan: &mut Scan) {
     let last = stages.len() - 1;
     let mut idx = last;
     loop {
@@ -606,7 +607,12 @@ fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
         }
         match stage.parent {
             Some(parent) => idx = parent,
-            None => break,
+            None => {
+                if inherits_from_local(path, stage, local, "health check", scan) {
+                    return;
+                }
+                break;
+            }
         }
     }
     let from = &stages[last].from;
@@ -618,7 +624,7 @@ fn check_healthcheck(path: &str, stages: &[Stage], scan: &mut Scan) {
     .evidence(format!("FROM {}", from.args));
 }
 
-fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
+fn check_base_images(path: &str, stages: &[Stage], local: &LocalImages, scan: &mut Scan) {
     for stage in stages {
         let loc = Location::target(path).line(stage.from.line);
         let Some(image) = stage.image.as_ref().filter(|i| !unevaluated_image(i)) else {
@@ -636,6 +642,15 @@ fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
         };
         let lower = image.to_ascii_lowercase();
         if lower == "scratch" || stage.parent.is_some() {
+            continue;
+        }
+        // Built by this repository (a Makefile, script or CI step): a local
+        // image, whose own Dockerfile is where its base is judged.
+        if let Some(at) = local.built_at(image) {
+            scan.diagnostic(
+                loc,
+                format!("FROM {}: an image this repository builds ({at}), not one pulled from a registry; its base is judged in its own Dockerfile", stage.from.args),
+            );
             continue;
         }
         let (name, tag, digest) = image_parts(image);
@@ -667,7 +682,7 @@ fn check_base_images(path: &str, stages: &[Stage], scan: &mut Scan) {
 
 /// The user the final stage runs as: its last USER, else the USER it
 /// inherits from the earlier stage it is built FROM.
-fn check_final_user(path: &str, stages: &[Stage], scan: &mut Scan) {
+fn check_final_user(path: &str, stages: &[Stage], local: &LocalImages, scan: &mut Scan) {
     let last = stages.len() - 1;
     let mut idx = last;
     loop {
@@ -690,6 +705,7 @@ fn check_final_user(path: &str, stages: &[Stage], scan: &mut Scan) {
         match stage.parent {
             Some(parent) => idx = parent,
             None if stage.image.as_deref().is_some_and(nonroot_base) => return,
+            None if inherits_from_local(path, stage, local, "user", scan) => return,
             None => {
                 let from = &stages[last].from;
                 scan.finding(checks::ROOT_USER, "the final stage never sets USER, so the container runs as root unless the base image changed it")
@@ -699,6 +715,29 @@ fn check_final_user(path: &str, stages: &[Stage], scan: &mut Scan) {
             }
         }
     }
+}
+
+/// Whether the chain's first stage is built FROM an image this repository
+/// builds: then what the final stage inherits (its user, its health check)
+/// comes from that image, whose own Dockerfile is judged for it. Noted.
+fn inherits_from_local(
+    path: &str,
+    root: &Stage,
+    local: &LocalImages,
+    what: &str,
+    scan: &mut Scan,
+) -> bool {
+    let Some(at) = root.image.as_deref().and_then(|i| local.built_at(i)) else {
+        return false;
+    };
+    scan.diagnostic(
+        Location::target(path).line(root.from.line),
+        format!(
+            "the {what} is inherited from {}, an image this repository builds ({at}): judged in that image's Dockerfile",
+            root.from.args
+        ),
+    );
+    true
 }
 
 fn stage_vars(stage: &Stage) -> HashMap<String, String> {
@@ -803,7 +842,7 @@ mod tests {
 
     fn all(text: &str) -> Vec<Finding> {
         let mut scan = Scan::new(checks::catalogue());
-        check("Dockerfile", text, &mut scan);
+        check("Dockerfile", text, &LocalImages::default(), &mut scan);
         scan.into_output().findings
     }
 
@@ -813,7 +852,12 @@ mod tests {
         let text = "FROM python:3.12 AS build\nRUN pip wheel -w /w .\nFROM scratch\nCOPY --from=build /w /wheels\nEXPOSE 22\nENV API_TOKEN=hf_abcdefghijklmnopqrstuvwxyz0123456789\n";
         let mut scan = Scan::new(checks::catalogue());
         assert_eq!(
-            check("Dockerfile.wheels", text, &mut scan),
+            check(
+                "Dockerfile.wheels",
+                text,
+                &LocalImages::default(),
+                &mut scan
+            ),
             Judged::Artifact
         );
         let ids: Vec<&str> = scan
@@ -838,7 +882,7 @@ mod tests {
         ] {
             let mut scan = Scan::new(checks::catalogue());
             assert_eq!(
-                check("Dockerfile", runs, &mut scan),
+                check("Dockerfile", runs, &LocalImages::default(), &mut scan),
                 Judged::Runnable,
                 "{runs}"
             );
@@ -965,6 +1009,7 @@ mod tests {
         check(
             "Dockerfile",
             "ARG REGISTRY\nFROM ${REGISTRY}/base:1.0\nUSER 1000\nHEALTHCHECK CMD true\n",
+            &LocalImages::default(),
             &mut scan,
         );
         assert!(scan.findings().is_empty(), "{:?}", ids(scan.findings()));

@@ -4,6 +4,7 @@
 //! Kubernetes workload manifests in the scan target. Everything here is plain
 //! Rust: it compiles natively for tests and to `wasm32-wasip2` as a plugin.
 
+pub mod builds;
 pub mod checks;
 pub mod ci;
 pub mod compose;
@@ -60,6 +61,8 @@ enum Kind {
     RpmPackages,
     Compose,
     Ci,
+    /// A Makefile or script: read for the images it builds.
+    BuildScript,
     Yaml,
 }
 
@@ -67,6 +70,9 @@ fn classify_path(relative: &str) -> Option<Kind> {
     let name = relative.rsplit('/').next().unwrap_or(relative);
     if ci::is_ci(relative) {
         return Some(Kind::Ci);
+    }
+    if builds::is_build_script(name) {
+        return Some(Kind::BuildScript);
     }
     if relative == "var/lib/dpkg/status" {
         return Some(Kind::Packages);
@@ -139,6 +145,9 @@ fn checks_of(kind: Kind) -> &'static [&'static str] {
         Kind::Packages | Kind::RpmPackages => checks::RUNTIME_CHECKS,
         Kind::Compose => checks::COMPOSE_CHECKS,
         Kind::Ci => checks::CI_CHECKS,
+        // Read for the images they build: without them a local base image
+        // could read as one pulled from a registry.
+        Kind::BuildScript => &[checks::BASE_LATEST, checks::BASE_UNPINNED],
         Kind::Yaml => checks::K8S_CHECKS,
     }
 }
@@ -169,6 +178,8 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
 
     let (mut dockerfiles, mut daemons, mut workloads) = (0, 0, 0);
     let mut runnable_images = 0;
+    let mut dockerfile_texts: Vec<(String, String)> = Vec::new();
+    let mut local_images = builds::LocalImages::default();
     let (mut composes, mut pipelines, mut runtimes) = (0, 0, 0);
     let mut settings = daemon::Settings::default();
     let mut units = Vec::new();
@@ -220,19 +231,14 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             }
         };
         match kind {
+            // Judged after the walk, when every build command is known.
             Kind::Dockerfile | Kind::MaybeDockerfile
                 if kind == Kind::Dockerfile || dockerfile::looks_like_dockerfile(&text) =>
             {
-                match dockerfile::check(&entry.relative, &text, scan) {
-                    dockerfile::Judged::Nothing => {}
-                    dockerfile::Judged::Artifact => dockerfiles += 1,
-                    dockerfile::Judged::Runnable => {
-                        dockerfiles += 1;
-                        runnable_images += 1;
-                    }
-                }
+                dockerfile_texts.push((entry.relative.clone(), text));
             }
             Kind::Dockerfile | Kind::MaybeDockerfile => {}
+            Kind::BuildScript => local_images.read(&entry.relative, &text),
             Kind::DaemonJson => {
                 if daemon::read_json(&entry.relative, &text, &mut settings, scan) {
                     daemons += 1;
@@ -253,6 +259,7 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
             }
             Kind::RpmPackages => unreachable!("read above as a database"),
             Kind::Ci => {
+                local_images.read(&entry.relative, &text);
                 ci_files.push(ci::read(&entry.relative, &text));
                 pipelines += 1;
             }
@@ -269,6 +276,16 @@ pub fn scan_tree(root: &Path, options: &WalkOptions, scan: &mut Scan) {
         }
     }
     progress.finish();
+    for (path, text) in &dockerfile_texts {
+        match dockerfile::check(path, text, &local_images, scan) {
+            dockerfile::Judged::Nothing => {}
+            dockerfile::Judged::Artifact => dockerfiles += 1,
+            dockerfile::Judged::Runnable => {
+                dockerfiles += 1;
+                runnable_images += 1;
+            }
+        }
+    }
     let objects = manifests.render(scan, checks::K8S_CHECKS);
     workloads += kubernetes::check_objects(&objects, scan);
     for (path, text) in &units {
@@ -461,7 +478,8 @@ mod tests {
 
     /// A repository of several images: the two artifact images (FROM
     /// scratch, only copied from) get build-time checks only, the serving
-    /// image every check.
+    /// image every check, and the worker built on the repository's own base
+    /// image (Makefile) no base-image finding.
     #[test]
     fn artifact_images_are_not_judged_as_running_containers() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/multi-image");
@@ -480,10 +498,20 @@ mod tests {
         assert_eq!(
             found,
             [
+                want(checks::BASE_UNPINNED, "images/base/Dockerfile", 2),
                 want(checks::NO_HEALTHCHECK, "images/api/Dockerfile", 1),
+                want(checks::NO_HEALTHCHECK, "images/base/Dockerfile", 2),
                 want(checks::ROOT_USER, "images/api/Dockerfile", 1),
             ]
         );
+        // The worker's base is the image the Makefile builds first: local,
+        // judged in images/base/Dockerfile, not unpinned.
+        assert!(scan.diagnostics().iter().any(|d| {
+            d.location.path == "images/worker/Dockerfile"
+                && d.location.line == Some(2)
+                && d.message
+                    .contains("an image this repository builds (Makefile:5)")
+        }));
         let notes: Vec<(&str, Option<u32>)> = scan
             .diagnostics()
             .iter()
