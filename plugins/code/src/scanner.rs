@@ -399,11 +399,14 @@ impl<'a> Scanner<'a> {
             ext.as_str(),
             "bin" | "dat" | "data" | "z" | "gz" | "bz2" | "xz" | "lzma" | "pb" | "model" | "p"
         );
+        // A Git LFS pointer under any model extension (`training_args.bin`)
+        // stands for a file that is not in the tree: say so.
         let model_named = MODEL_EXTENSIONS.contains(&ext.as_str())
             && (!generic
                 || lower.contains("model")
                 || lower.contains("checkpoint")
-                || lower.contains("weights"));
+                || lower.contains("weights")
+                || head.starts_with(LFS_POINTER));
         // The file itself, or a member of an archive (reported by its own
         // name); not a re-reading of the file under another format.
         if !model_named || (!top && place.members.is_empty()) {
@@ -2200,6 +2203,11 @@ mod sniff_tests {
                     "model.safetensors",
                     b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 1000\n",
                 ),
+                // A generic extension: the pointer itself says "a file is missing".
+                (
+                    "training_args.bin",
+                    b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 1000\n",
+                ),
             ],
         );
         assert_eq!(
@@ -2212,6 +2220,10 @@ mod sniff_tests {
                 (
                     checks::MODEL_UNRECOGNISED.to_string(),
                     "model.safetensors".to_string()
+                ),
+                (
+                    checks::MODEL_UNRECOGNISED.to_string(),
+                    "training_args.bin".to_string()
                 ),
             ]
         );
