@@ -202,6 +202,21 @@ fn unread_manifest(scan: &mut Scan, relative: &str, why: &str) {
     }
 }
 
+/// Every `PREFIX*.json` of a fixture folder, parsed (the model corpus
+/// writes one file per generator script).
+#[cfg(test)]
+pub(crate) fn corpus_json(dir: &std::path::Path, prefix: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with(prefix) && name.ends_with(".json") {
+            out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod corpus {
     //! The generated corpus (tests/fixtures/models): every malicious file is
@@ -235,17 +250,11 @@ mod corpus {
     }
 
     /// expected.json and every other expected-*.json of the corpus
-    /// (generate.py, bypasses.py, frameworks.py), merged.
+    /// (generate.py, bypasses.py, frameworks.py, legacy_pandas.py), merged.
     fn corpus_expectations(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
         let mut all = serde_json::Map::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with("expected") && name.ends_with(".json") {
-                let v: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                all.extend(v.as_object().unwrap().clone());
-            }
+        for v in corpus_json(dir, "expected") {
+            all.extend(v.as_object().unwrap().clone());
         }
         all
     }

@@ -1085,20 +1085,14 @@ mod tests {
     fn what_real_framework_checkpoints_use_is_allowed() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/models");
         let mut all = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with("framework_globals") && name.ends_with(".json") {
-                let globals: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                all.extend(
-                    globals["all"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|g| g.as_str().unwrap().to_string()),
-                );
-            }
+        for globals in crate::corpus_json(std::path::Path::new(dir), "framework_globals") {
+            all.extend(
+                globals["all"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| g.as_str().unwrap().to_string()),
+            );
         }
         assert!(all.len() > 100, "{}", all.len());
         let refused: Vec<&str> = all
