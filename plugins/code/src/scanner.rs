@@ -1486,6 +1486,10 @@ impl<'a> Scanner<'a> {
                 "sys_info" | "pickle" | "storages" | "tensors"
             )
         }) {
+            if let tar::Kind::Sparse { map, real } = &m.kind {
+                self.tar_sparse(source, m, map, *real, place, depth);
+                continue;
+            }
             if m.kind != tar::Kind::File {
                 self.tar_special(m, place);
                 continue;
@@ -1674,6 +1678,7 @@ impl<'a> Scanner<'a> {
                 self.finding(checks::MODEL_INCOMPLETE, &place.child(&m.name), msg, None);
                 true
             }
+            // Reassembled by tar_sparse before it gets here.
             tar::Kind::Sparse { .. } => false,
         }
     }
